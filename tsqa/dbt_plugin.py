@@ -1,0 +1,37 @@
+"""dbt-duckdb plugin: hands the pseudonymisation key to DuckDB without writing it
+into compiled SQL, manifests or logs.
+
+profiles.yml passes ``pii_salt`` (from TSQA_PII_SALT) in this plugin's config. Every
+connection and cursor dbt opens gets it as the DuckDB session variable
+``tsqa_pii_salt`` through a bound parameter, and models read it with
+``getvariable('tsqa_pii_salt')`` (macro ``pseudonymise``). The key itself never appears
+in any SQL text that dbt renders.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from dbt.adapters.duckdb.plugins import BasePlugin
+
+from tsqa.settings import DEV_PII_SALT
+
+
+class Plugin(BasePlugin):
+    def initialize(self, plugin_config: dict[str, Any]) -> None:
+        self._salt = str(plugin_config.get("pii_salt") or DEV_PII_SALT)
+        # DuckDB does not create the folder of a new database file.
+        path = getattr(self.creds, "path", None) if self.creds is not None else None
+        if path and path != ":memory:" and "://" not in path:
+            folder = os.path.dirname(os.path.abspath(path))
+            os.makedirs(folder, exist_ok=True)
+
+    def _set(self, conn: Any) -> None:
+        conn.execute("set variable tsqa_pii_salt = ?", [self._salt])
+
+    def configure_connection(self, conn: Any) -> None:
+        self._set(conn)
+
+    def configure_cursor(self, cursor: Any) -> None:
+        self._set(cursor)

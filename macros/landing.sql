@@ -1,0 +1,266 @@
+{#-
+    Landing: every raw row of an entity's folder, as text, with where it came from.
+
+    One landing table per entity (models/landing) holds every data line of every file
+    under <raw_dir>/<entity>/ in file-name order: the rows DuckDB could parse, and the
+    malformed CSV lines (wrong column count, broken quotes, bad encoding, a header that
+    is not the contract's) captured from DuckDB's CSV reject tables with their exact
+    line. Nothing is typed or filtered here: staging does that, so every raw row is
+    accounted for (reconciliation) and the reason a row was set aside is recorded.
+
+    CSV files are read with the contract's columns and no sniffing (a sniffer guesses
+    wrong on exactly the files that matter); the header line is checked against the
+    contract instead. The reject tables are per-connection temporary tables, so the
+    pre-hook `landing_scan_csv` fills them on the same connection as the model.
+
+    Personal data: columns marked `pii_drop` in `raw_contract()` are never stored and
+    `pii_hash` columns are replaced by a keyed hash as they land. Reject lines of an
+    entity with personal data keep no raw text (the file and line say where to look).
+-#}
+
+{% macro landing_files(entity, extension) -%}
+    {#- Sorted paths of <raw_dir>/<entity>/*.<extension>; none while parsing. -#}
+    {%- if not execute -%}{{ return([]) }}{%- endif -%}
+    {%- set pattern = var('raw_dir') ~ '/' ~ entity ~ '/*.' ~ extension -%}
+    {%- set found = run_query("select file from glob(" ~ tsqa_literal(pattern) ~ ") order by file") -%}
+    {{ return(found.columns[0].values() | list) }}
+{%- endmacro %}
+
+
+{% macro tsqa_literal(text) -%}
+    '{{ text | replace("'", "''") }}'
+{%- endmacro %}
+
+
+{% macro tsqa_file_list(files) -%}
+    [{% for f in files %}{{ tsqa_literal(f) }}{{ "," if not loop.last }}{% endfor %}]
+{%- endmacro %}
+
+
+{% macro pseudonymise(column) -%}
+    {#- Keyed hash (SHA-256 of key and value) of an identifier; the key comes from the
+        session variable the tsqa dbt plugin sets from TSQA_PII_SALT, never from SQL text. -#}
+    case when {{ column }} is not null
+        then left(sha256(getvariable('tsqa_pii_salt') || '|' || {{ column }}), 32)
+    end
+{%- endmacro %}
+
+
+{% macro landing_scan_csv(entity) -%}
+    {#- Pre-hook: parse the entity's CSV files into a temporary table, malformed lines
+        into DuckDB's reject tables (all three temporary, on this connection). -#}
+    {%- set columns = raw_contract()[entity]["columns"] -%}
+    {%- set files = landing_files(entity, "csv") -%}
+    drop table if exists tsqa_rej_{{ entity }};
+    drop table if exists tsqa_scan_{{ entity }};
+    {% if files %}
+    create or replace temp table tsqa_csv_{{ entity }} as
+    select
+        *,
+        row_number() over () as tsqa_scan_seq
+    from read_csv(
+        {{ tsqa_file_list(files) }},
+        header = false,
+        auto_detect = false,
+        columns = { {%- for c in columns %}'{{ c }}': 'VARCHAR'{{ ", " if not loop.last }}{% endfor -%} },
+        delim = ',',
+        quote = '"',
+        escape = '"',
+        filename = true,
+        store_rejects = true,
+        rejects_table = 'tsqa_rej_{{ entity }}',
+        rejects_scan = 'tsqa_scan_{{ entity }}'
+    );
+    {% else %}
+    create or replace temp table tsqa_csv_{{ entity }} as
+    select
+        {%- for c in columns %}
+        null::varchar as {{ c }},
+        {%- endfor %}
+        null::varchar as filename,
+        null::bigint as tsqa_scan_seq
+    where false;
+    create temp table tsqa_rej_{{ entity }} (
+        scan_id ubigint, file_id ubigint, line ubigint, error_type varchar, csv_line varchar
+    );
+    create temp table tsqa_scan_{{ entity }} (scan_id ubigint, file_id ubigint, file_path varchar);
+    {% endif %}
+{%- endmacro %}
+
+
+{% macro landing_select(entity) -%}
+    {%- set spec = raw_contract()[entity] -%}
+    {%- set columns = spec["columns"] -%}
+    {%- set kept = [] -%}
+    {%- for c in columns if c not in spec["pii_drop"] -%}{%- do kept.append(c) -%}{%- endfor -%}
+    {%- set has_pii = (spec["pii_drop"] | length) + (spec["pii_hash"] | length) > 0 -%}
+    {%- set parquet_files = landing_files(entity, "parquet") -%}
+    {%- set parquet_columns = {} -%}
+    {%- if parquet_files -%}
+        {%- set schema = run_query(
+            "select name from parquet_schema(" ~ tsqa_file_list(parquet_files) ~ ") group by name"
+        ) -%}
+        {%- for name in schema.columns[0].values() -%}{%- do parquet_columns.update({name: true}) -%}{%- endfor -%}
+    {%- endif -%}
+
+with
+
+csv_parsed as (
+    select
+        *,
+        row_number() over (partition by filename order by tsqa_scan_seq) as parsed_ordinal
+    from tsqa_csv_{{ entity }}
+),
+
+csv_rejects as (
+    select
+        scans.file_path as filename,
+        rejects.line,
+        min(rejects.error_type) as error_type,
+        min(rejects.csv_line) as csv_line
+    from tsqa_rej_{{ entity }} as rejects
+    inner join tsqa_scan_{{ entity }} as scans
+        on rejects.scan_id = scans.scan_id and rejects.file_id = scans.file_id
+    group by all
+),
+
+-- parsed rows that precede each malformed line: line - its rank among the file's rejects
+reject_offsets as (
+    select
+        filename,
+        parsed_before,
+        max(reject_rank) as rejects_so_far
+    from (
+        select
+            filename,
+            line - row_number() over (partition by filename order by line) as parsed_before,
+            row_number() over (partition by filename order by line) as reject_rank
+        from csv_rejects
+    )
+    group by all
+),
+
+-- physical line of a parsed row = its ordinal + the malformed lines before it
+-- (exact while records do not span lines, as contract-conforming drops never do)
+csv_lines as (
+    select
+        csv_parsed.*,
+        csv_parsed.parsed_ordinal + coalesce(reject_offsets.rejects_so_far, 0) as line
+    from csv_parsed
+    asof left join reject_offsets
+        on csv_parsed.filename = reject_offsets.filename
+        and csv_parsed.parsed_ordinal > reject_offsets.parsed_before
+),
+
+-- line 1 of every CSV file must be the contract's header, exactly
+csv_headers as (
+    select
+        filename,
+        {% for c in columns -%}
+        coalesce(lower(trim({{ c }})) = '{{ c }}', false){{ " and" if not loop.last }}
+        {% endfor -%} as header_ok
+    from csv_lines
+    where line = 1
+),
+
+csv_rows as (
+    select
+        {% for c in columns -%}
+        csv_lines.{{ c }},
+        {% endfor -%}
+        csv_lines.filename,
+        'csv' as file_format,
+        csv_lines.line,
+        case when not coalesce(csv_headers.header_ok, false) then 'schema_mismatch' end as malformed_reason,
+        null::varchar as raw_line
+    from csv_lines
+    left join csv_headers on csv_lines.filename = csv_headers.filename
+    where csv_lines.line > 1
+    union all
+    select
+        {% for c in columns -%}
+        null::varchar as {{ c }},
+        {% endfor -%}
+        csv_rejects.filename,
+        'csv' as file_format,
+        csv_rejects.line,
+        case
+            when not coalesce(csv_headers.header_ok, false) then 'schema_mismatch'
+            when csv_rejects.error_type in ('TOO MANY COLUMNS', 'MISSING COLUMNS') then 'wrong_column_count'
+            when csv_rejects.error_type = 'UNQUOTED VALUE' then 'broken_quotes'
+            when csv_rejects.error_type = 'INVALID ENCODING' then 'bad_encoding'
+            when csv_rejects.error_type = 'LINE SIZE OVER MAXIMUM' then 'line_too_long'
+            else 'unparseable'
+        end as malformed_reason,
+        {% if has_pii -%}
+        null::varchar as raw_line
+        {%- else -%}
+        csv_rejects.csv_line as raw_line
+        {%- endif %}
+    from csv_rejects
+    left join csv_headers on csv_rejects.filename = csv_headers.filename
+    where csv_rejects.line > 1
+),
+
+{% if parquet_files -%}
+parquet_rows as (
+    select
+        {% for c in columns -%}
+        {% if c in parquet_columns -%}
+        cast({{ c }} as varchar) as {{ c }},
+        {%- else -%}
+        null::varchar as {{ c }},
+        {%- endif %}
+        {% endfor -%}
+        filename,
+        'parquet' as file_format,
+        file_row_number + 1 as line,
+        null::varchar as malformed_reason,
+        null::varchar as raw_line
+    from read_parquet(
+        {{ tsqa_file_list(parquet_files) }},
+        union_by_name = true,
+        filename = true,
+        file_row_number = true
+    )
+),
+{%- else -%}
+parquet_rows as (
+    select
+        {% for c in columns -%}
+        null::varchar as {{ c }},
+        {% endfor -%}
+        null::varchar as filename,
+        'parquet' as file_format,
+        null::bigint as line,
+        null::varchar as malformed_reason,
+        null::varchar as raw_line
+    where false
+),
+{%- endif %}
+
+all_rows as (
+    select * from csv_rows
+    union all
+    select * from parquet_rows
+)
+
+select
+    {% for c in kept -%}
+    {% if c in spec["pii_hash"] -%}
+    {{ pseudonymise(c) }} as {{ c }},
+    {%- else -%}
+    {{ c }},
+    {%- endif %}
+    {% endfor -%}
+    parse_filename(filename) as _source_file,
+    dense_rank() over (order by parse_filename(filename)) as _file_rank,
+    file_format as _file_format,
+    line as _line,
+    malformed_reason as _malformed_reason,
+    raw_line as _raw_line,
+    -- fingerprint of every raw column, personal ones included, before any is dropped:
+    -- two rows are exact duplicates when their fingerprints are equal
+    md5(concat_ws(chr(31), {% for c in columns %}coalesce({{ c }}, chr(0)){{ ", " if not loop.last }}{% endfor %})) as _row_fingerprint
+from all_rows
+{%- endmacro %}

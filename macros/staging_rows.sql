@@ -1,0 +1,223 @@
+{#-
+    staging_rows(entity, spec): every landing row of an entity, typed, with the one place
+    it ends in (`_status`) and, when set aside, why (`_reason`). raw_contract.md's rules,
+    in its order:
+
+      1. malformed lines (from landing)                     -> quarantined (their reason)
+      2. exact duplicates (every raw column equal), first
+         occurrence in load order kept                      -> exact_duplicate
+      3. row checks on the rest: unparseable, missing_required, bad_timestamp, bad_enum,
+         out_of_range, then the entity's own checks         -> quarantined (first failing)
+      4. one version per key among valid rows: newest wins (later file, then later
+         `version_column`, then later line), or for `mode: first` the first in load order
+         wins and a later, different version is a conflict -> superseded / duplicate_conflict
+      5. reference checks on the chosen versions            -> quarantined orphan_reference
+                                                            else current
+
+    spec keys:
+      types      {column: text|int|number|bool|date|timestamp}; missing columns are text
+      required   [columns]   (a null is missing_required)
+      enums      {column: [allowed values]}
+      checks     [(reason, sql that is true when the typed row FAILS)], in order
+      version_column  column ordering versions within a file (e.g. updated_at), optional
+      mode       newest (default) | first
+      conflict_extra  [(partition sql, order sql)]: with mode first, more "one per" rules
+                 (e.g. one reference label per item); a later row in such a partition is
+                 a duplicate_conflict too
+      references [(column sql, relation, parent column)]: the value must exist among the
+                 parent's current rows (null passes)
+      cross_checks [(reason, relation, join condition on `row` and `parent`, failing sql)]
+
+    `_raw` keeps the row as it arrived (text) for quarantine; typed columns keep the
+    contract's names.
+-#}
+{% macro staging_rows(entity, spec) -%}
+    {%- set contract = raw_contract()[entity] -%}
+    {%- set columns = [] -%}
+    {%- for c in contract["columns"] if c not in contract["pii_drop"] -%}{%- do columns.append(c) -%}{%- endfor -%}
+    {%- set types = spec.get("types", {}) -%}
+    {%- set required = spec.get("required", []) -%}
+    {%- set enums = spec.get("enums", {}) -%}
+    {%- set key = contract["key"] -%}
+    {%- set version_column = spec.get("version_column") -%}
+    {%- set mode = spec.get("mode", "newest") -%}
+
+with
+
+landed as (
+    select * from {{ ref('landing__' ~ entity) }}
+),
+
+typed as (
+    select
+        {% for c in columns -%}
+        {{ tsqa_typed(c, types.get(c, "text")) }} as {{ c }},
+        {% endfor -%}
+        struct_pack({% for c in columns %}{{ c }} := {{ c }}{{ ", " if not loop.last }}{% endfor %}) as _raw,
+        _source_file,
+        _file_rank,
+        _file_format,
+        _line,
+        _row_fingerprint,
+        _malformed_reason,
+        _raw_line,
+        case
+            when _malformed_reason is not null then null
+            {%- for c in columns if types.get(c, "text") in ("int", "number", "bool", "date") %}
+            when {{ c }} is not null and {{ tsqa_typed(c, types[c]) }} is null then 'unparseable'
+            {%- endfor %}
+            {%- for c in required %}
+            when {{ c }} is null then 'missing_required'
+            {%- endfor %}
+            {%- for c in columns if types.get(c, "text") == "timestamp" %}
+            when {{ c }} is not null and {{ tsqa_typed(c, "timestamp") }} is null then 'bad_timestamp'
+            {%- endfor %}
+            {%- for c, allowed in enums.items() %}
+            when {{ c }} is not null and {{ c }} not in ({% for v in allowed %}'{{ v }}'{{ ", " if not loop.last }}{% endfor %}) then 'bad_enum'
+            {%- endfor %}
+            {%- for c in columns if types.get(c, "text") == "timestamp" %}
+            when {{ tsqa_typed(c, "timestamp") }} > {{ tsqa_latest_plausible() }} then 'out_of_range'
+            {%- endfor %}
+        end as _row_check
+    from landed
+),
+
+deduplicated as (
+    select
+        *,
+        _malformed_reason is null
+        and row_number() over (
+            partition by _malformed_reason is null, _row_fingerprint
+            order by _file_rank, _line
+        ) > 1 as _is_exact_duplicate
+    from typed
+),
+
+checked as (
+    select
+        *,
+        case
+            when _malformed_reason is not null then _malformed_reason
+            when _is_exact_duplicate then null
+            when _row_check is not null then _row_check
+            {%- for reason, failing in spec.get("checks", []) %}
+            when {{ failing }} then '{{ reason }}'
+            {%- endfor %}
+        end as _row_reason
+    from deduplicated
+),
+
+valid as (
+    select * from checked where not _is_exact_duplicate and _row_reason is null
+),
+
+{% if mode == "newest" -%}
+versions as (
+    select
+        *,
+        row_number() over (
+            partition by {{ key | join(", ") }}
+            order by _file_rank desc{% if version_column %}, {{ version_column }} desc nulls last{% endif %}, _line desc
+        ) = 1 as _is_chosen,
+        null::varchar as _conflict_reason
+    from valid
+),
+{%- else -%}
+versions as (
+    select
+        *,
+        _conflict_reason is null as _is_chosen
+    from (
+        select
+            *,
+            case
+                when row_number() over (
+                    partition by {{ key | join(", ") }}
+                    order by _file_rank, {% if version_column %}{{ version_column }}, {% endif %}_line
+                ) > 1 then 'duplicate_conflict'
+                {%- for partition_sql, order_sql in spec.get("conflict_extra", []) %}
+                when row_number() over (partition by {{ partition_sql }} order by {{ order_sql }}) > 1
+                    then 'duplicate_conflict'
+                {%- endfor %}
+            end as _conflict_reason
+        from valid
+    )
+),
+{%- endif %}
+
+referenced as (
+    select
+        versions.*,
+        case
+            when false then null
+            {%- for column_sql, relation, parent_column in spec.get("references", []) %}
+            when {{ column_sql }} is not null and not exists (
+                select 1 from {{ relation }} as parent
+                where parent.{{ parent_column }} = versions.{{ column_sql }}
+                {%- if relation.schema != 'raw' %} and parent._status = 'current'{% endif %}
+            ) then 'orphan_reference'
+            {%- endfor %}
+            {%- for reason, relation, join_sql, failing in spec.get("cross_checks", []) %}
+            when exists (
+                select 1 from {{ relation }} as parent
+                where {{ join_sql }} and parent._status = 'current' and ({{ failing }})
+            ) then '{{ reason }}'
+            {%- endfor %}
+        end as _reference_reason
+    from versions
+    where _is_chosen
+)
+
+select
+    checked.* exclude (_row_check, _row_reason, _is_exact_duplicate, _malformed_reason),
+    case
+        when checked._is_exact_duplicate then 'exact_duplicate'
+        when checked._row_reason is not null then 'quarantined'
+        when versions._conflict_reason is not null then 'quarantined'
+        when versions._is_chosen is false then 'superseded'
+        when referenced._reference_reason is not null then 'quarantined'
+        else 'current'
+    end as _status,
+    coalesce(checked._row_reason, versions._conflict_reason, referenced._reference_reason) as _reason
+from checked
+left join versions
+    on checked._file_rank = versions._file_rank and checked._line = versions._line
+left join referenced
+    on checked._file_rank = referenced._file_rank and checked._line = referenced._line
+{%- endmacro %}
+
+
+{% macro tsqa_typed(column, type) -%}
+    {#- Text as it landed -> the contract's type; null when it does not parse. -#}
+    {%- if type == "int" -%}
+        try_cast(trim({{ column }}) as bigint)
+    {%- elif type == "number" -%}
+        case when isfinite(try_cast(trim({{ column }}) as double)) then try_cast(trim({{ column }}) as double) end
+    {%- elif type == "bool" -%}
+        case lower(trim({{ column }})) when 'true' then true when 'false' then false when '1' then true when '0' then false end
+    {%- elif type == "date" -%}
+        case when regexp_full_match(trim({{ column }}), '\d{4}-\d{2}-\d{2}') then try_cast(trim({{ column }}) as date) end
+    {%- elif type == "timestamp" -%}
+        {#- ISO 8601 with an offset or Z, stored as a UTC timestamp; a naive timestamp is
+            not accepted (whose clock would it be?). -#}
+        case
+            when regexp_full_match(
+                trim({{ column }}),
+                '\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|z|[+-]\d{2}(:?\d{2})?)'
+            ) then timezone('UTC', try_cast(trim({{ column }}) as timestamptz))
+        end
+    {%- else -%}
+        nullif(trim({{ column }}), '')
+    {%- endif -%}
+{%- endmacro %}
+
+
+{% macro tsqa_latest_plausible() -%}
+    {#- Timestamps after this are impossible (out_of_range): the as-of time when
+        TSQA_AS_OF is set, else the time of the build. -#}
+    {%- if var('as_of', '') -%}
+        timezone('UTC', '{{ var("as_of") }}'::timestamptz)
+    {%- else -%}
+        timezone('UTC', get_current_timestamp())
+    {%- endif -%}
+{%- endmacro %}

@@ -1,0 +1,3 @@
+{{ config(pre_hook="{{ landing_scan_csv('calibration_ratings') }}") }}
+
+{{ landing_select('calibration_ratings') }}

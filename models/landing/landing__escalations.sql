@@ -1,0 +1,3 @@
+{{ config(pre_hook="{{ landing_scan_csv('escalations') }}") }}
+
+{{ landing_select('escalations') }}

@@ -1,0 +1,3 @@
+{{ config(alias='audit_disputes') }}
+
+{{ quarantine_rows('audit_disputes') }}

@@ -1,0 +1,3 @@
+{{ config(alias='calibration_ratings') }}
+
+{{ quarantine_rows('calibration_ratings') }}

@@ -1,0 +1,3 @@
+{{ config(alias='escalations') }}
+
+{{ quarantine_rows('escalations') }}

@@ -1,0 +1,3 @@
+{{ config(alias='experiment_assignments') }}
+
+{{ quarantine_rows('experiment_assignments') }}

@@ -1,0 +1,3 @@
+{{ config(alias='le_requests') }}
+
+{{ quarantine_rows('le_requests') }}

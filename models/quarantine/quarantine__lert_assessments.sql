@@ -1,0 +1,3 @@
+{{ config(alias='lert_assessments') }}
+
+{{ quarantine_rows('lert_assessments') }}

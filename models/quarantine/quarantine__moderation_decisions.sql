@@ -1,0 +1,3 @@
+{{ config(alias='moderation_decisions') }}
+
+{{ quarantine_rows('moderation_decisions') }}

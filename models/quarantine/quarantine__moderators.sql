@@ -1,0 +1,3 @@
+{{ config(alias='moderators') }}
+
+{{ quarantine_rows('moderators') }}

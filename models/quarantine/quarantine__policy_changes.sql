@@ -1,0 +1,3 @@
+{{ config(alias='policy_changes') }}
+
+{{ quarantine_rows('policy_changes') }}

@@ -1,0 +1,3 @@
+{{ config(alias='qa_audits') }}
+
+{{ quarantine_rows('qa_audits') }}

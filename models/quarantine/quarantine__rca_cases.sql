@@ -1,0 +1,3 @@
+{{ config(alias='rca_cases') }}
+
+{{ quarantine_rows('rca_cases') }}

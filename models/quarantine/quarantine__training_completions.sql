@@ -1,0 +1,3 @@
+{{ config(alias='training_completions') }}
+
+{{ quarantine_rows('training_completions') }}

@@ -1,0 +1,79 @@
+{#-
+    Reconciliation (validation.md): for every entity and every file in its landing
+    folder, raw rows = current + superseded + quarantined + exact duplicates.
+    Files come from the folder listing itself, so an empty or header-only file shows
+    with 0 rows instead of disappearing.
+-#}
+{%- set entities = raw_contract().keys() | list -%}
+
+with
+
+{% for e in entities -%}
+rows_{{ e }} as (
+    select
+        '{{ e }}' as entity,
+        _source_file as source_file,
+        _status
+    from {{ ref('base_landing__' ~ e) }}
+),
+
+{% endfor -%}
+
+all_rows as (
+    {% for e in entities -%}
+    select * from rows_{{ e }}
+    {% if not loop.last %}union all
+    {% endif -%}
+    {% endfor %}
+),
+
+files as (
+    {% for e in entities -%}
+    {%- set files = landing_files(e, "csv") + landing_files(e, "parquet") -%}
+    {%- if files -%}
+    select
+        '{{ e }}' as entity,
+        parse_filename(file) as source_file
+    from (select unnest({{ tsqa_file_list(files) }}) as file)
+    {%- else -%}
+    select
+        '{{ e }}' as entity,
+        null::varchar as source_file
+    where false
+    {%- endif %}
+    {% if not loop.last %}union all
+    {% endif -%}
+    {% endfor %}
+),
+
+counted as (
+    select
+        entity,
+        source_file,
+        count(*) as raw_rows,
+        count(*) filter (where _status = 'current') as current_rows,
+        count(*) filter (where _status = 'superseded') as superseded_rows,
+        count(*) filter (where _status = 'quarantined') as quarantined_rows,
+        count(*) filter (where _status = 'exact_duplicate') as exact_duplicate_rows
+    from all_rows
+    group by all
+),
+
+reconciled as (
+    select
+        coalesce(files.entity, counted.entity) as entity,
+        coalesce(files.source_file, counted.source_file) as source_file,
+        coalesce(counted.raw_rows, 0) as raw_rows,
+        coalesce(counted.current_rows, 0) as current_rows,
+        coalesce(counted.superseded_rows, 0) as superseded_rows,
+        coalesce(counted.quarantined_rows, 0) as quarantined_rows,
+        coalesce(counted.exact_duplicate_rows, 0) as exact_duplicate_rows
+    from files
+    full outer join counted
+        on files.entity = counted.entity and files.source_file = counted.source_file
+)
+
+select
+    *,
+    raw_rows = current_rows + superseded_rows + quarantined_rows + exact_duplicate_rows as is_balanced
+from reconciled

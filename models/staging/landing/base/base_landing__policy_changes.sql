@@ -1,0 +1,6 @@
+{{ staging_rows('policy_changes', {
+    "types": {"effective_at": "timestamp"},
+    "required": ["policy_code", "version", "effective_at", "change_type"],
+    "enums": {"change_type": ["new", "clarification", "major_revision"]},
+    "references": [("policy_code", source('raw', 'policies'), "policy_code")],
+}) }}

@@ -1,0 +1,1 @@
+{{ staging_current('audit_disputes') }}

@@ -1,0 +1,1 @@
+{{ staging_current('moderation_decisions') }}

@@ -1,0 +1,1 @@
+{{ staging_current('qa_audits') }}

@@ -1,0 +1,20 @@
+-- One row per experiment x planned variant, parsed from experiments.planned_split
+-- ("control:0.5,treatment:0.5").
+with
+
+experiments as (
+    select * from {{ source('raw', 'experiments') }}
+),
+
+parts as (
+    select
+        experiment_id,
+        trim(unnest(string_split(planned_split, ','))) as part
+    from experiments
+)
+
+select
+    experiment_id,
+    trim(split_part(part, ':', 1)) as variant,
+    cast(trim(split_part(part, ':', 2)) as double) as planned_share
+from parts

@@ -1,0 +1,126 @@
+"""Shared test helpers: write a landing folder by hand, build it into a warehouse.
+
+Every build goes into the test's own temporary folder (warehouse file, dbt target,
+logs), so tests never touch the demo warehouse and can run in any order.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from tsqa.dbt import run_dbt
+
+#: Columns of every landing entity, in file order (raw_contract.md).
+CONTRACT_COLUMNS: dict[str, list[str]] = {
+    "moderators": ["moderator_id", "vendor_code", "site", "market", "language", "role", "work_email",
+                   "hired_on", "left_on", "updated_at"],
+    "moderation_decisions": ["decision_id", "content_id", "user_id", "queue_code", "moderator_id", "action",
+                             "policy_code", "content_type", "market", "decided_at", "handle_time_s"],
+    "qa_audits": ["audit_id", "decision_id", "auditor_id", "audit_source", "audited_at", "qa_action",
+                  "qa_policy_code", "root_cause_code", "auditor_notes"],
+    "audit_disputes": ["dispute_id", "audit_id", "raised_by", "raised_at", "resolved_at", "outcome",
+                       "final_action", "final_policy_code"],
+    "calibration_ratings": ["session_id", "session_date", "queue_code", "item_id", "rater_id", "rater_role",
+                            "label"],
+    "rca_cases": ["rca_id", "opened_at", "closed_at", "subject_type", "subject_id", "queue_code",
+                  "root_cause_code", "corrective_action", "owner_team", "status"],
+    "policy_changes": ["policy_code", "version", "effective_at", "change_type", "summary"],
+    "training_completions": ["moderator_id", "course_code", "policy_code", "completed_at", "score"],
+    "le_requests": ["request_id", "received_at", "country", "agency_type", "request_type",
+                    "accounts_specified", "legal_process_valid", "specialist_id", "status", "outcome",
+                    "responded_at", "updated_at"],
+    "lert_assessments": ["assessment_id", "request_id", "specialist_id", "assessor_id", "assessed_at",
+                         "item_code", "result"],
+    "escalations": ["escalation_id", "created_at", "source", "severity", "queue_code", "request_id", "status",
+                    "resolved_at", "mitigated_at", "root_cause_code"],
+    "experiment_assignments": ["experiment_id", "unit_id", "variant", "assigned_at"],
+}
+
+
+class Landing:
+    """A landing folder a test writes by hand, one CSV drop at a time."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.root.mkdir(parents=True, exist_ok=True)
+
+    def drop(self, entity: str, name: str, rows: Iterable[Mapping[str, object]],
+             columns: Sequence[str] | None = None) -> Path:
+        """Write rows (dicts; missing keys are empty) as <root>/<entity>/<name>.csv."""
+        columns = list(columns or CONTRACT_COLUMNS[entity])
+        folder = self.root / entity
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{name}.csv"
+        with path.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle, lineterminator="\n")
+            writer.writerow(columns)
+            for row in rows:
+                writer.writerow(["" if row.get(c) is None else _text(row.get(c)) for c in columns])
+        return path
+
+    def raw(self, entity: str, name: str, content: bytes) -> Path:
+        """Write a file byte for byte (for malformed drops)."""
+        folder = self.root / entity
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / name
+        path.write_bytes(content)
+        return path
+
+
+def _text(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+class Warehouse:
+    """A warehouse built from a landing folder into the test's temporary folder."""
+
+    def __init__(self, workdir: Path, landing: Landing, as_of: str | None = None) -> None:
+        self.workdir = workdir
+        self.landing = landing
+        self.path = workdir / "warehouse" / "tsqa.duckdb"
+        self.as_of = as_of
+
+    @property
+    def env(self) -> dict[str, str]:
+        env = {
+            "TSQA_RAW_DIR": str(self.landing.root),
+            "TSQA_DUCKDB_PATH": str(self.path),
+            "TSQA_PII_SALT": "test-salt",
+        }
+        if self.as_of:
+            env["TSQA_AS_OF"] = self.as_of
+        return env
+
+    def build(self, *select: str, command: str = "build", extra: Sequence[str] = ()) -> str:
+        """Run `dbt <command>` (seeds, models, tests) on this landing folder; return its output."""
+        args = [command]
+        if select:
+            args += ["--select", *select]
+        args += list(extra)
+        result = run_dbt(args, env=self.env, target_path=self.workdir / "target", capture=True)
+        return result.stdout
+
+    def query(self, sql: str, params: Sequence[object] = ()) -> list[tuple]:
+        with duckdb.connect(str(self.path), read_only=True) as con:
+            return con.execute(sql, list(params)).fetchall()
+
+    def scalar(self, sql: str, params: Sequence[object] = ()) -> object:
+        rows = self.query(sql, params)
+        return rows[0][0] if rows else None
+
+
+@pytest.fixture
+def landing(tmp_path: Path) -> Landing:
+    return Landing(tmp_path / "raw")
+
+
+@pytest.fixture
+def warehouse(tmp_path: Path, landing: Landing) -> Warehouse:
+    return Warehouse(tmp_path, landing)

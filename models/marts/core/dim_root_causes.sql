@@ -1,0 +1,8 @@
+-- One row per root_cause of the reference seed `root_causes`, every seed column.
+with
+
+root_causes as (
+    select * from {{ source('raw', 'root_causes') }}
+)
+
+select * from root_causes

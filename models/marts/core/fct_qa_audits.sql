@@ -1,0 +1,44 @@
+-- One row per QA audit (current version) classified by the audit taxonomy of
+-- metrics.md: reference answer after disputes, correctness (raw and dispute-adjusted),
+-- error type and severity, audit score. Moderator attributes are those in effect at
+-- the decision's decided_at. auditor_notes never leaves landing.
+with
+
+audits as (
+    select * from {{ ref('int_moderation__audits_classified') }}
+)
+
+select
+    audit_id,
+    decision_id,
+    auditor_id,
+    audit_source,
+    audited_at,
+    audit_date,
+    queue_code,
+    moderator_id,
+    moderator_key,
+    vendor_code,
+    site,
+    market,
+    decided_at,
+    moderator_action,
+    moderator_policy_code,
+    raw_reference_action,
+    raw_reference_policy_code,
+    reference_action,
+    reference_policy_code,
+    moderator_enforced,
+    reference_enforced,
+    raw_is_correct,
+    is_correct,
+    error_type,
+    error_severity,
+    audit_score,
+    root_cause_code,
+    dispute_outcome,
+    disputes,
+    resolved_disputes,
+    overturned_disputes,
+    hours_decision_to_audit
+from audits

@@ -48,18 +48,32 @@
 
 {% macro landing_scan_csv(entity) -%}
     {#- Pre-hook: parse the entity's CSV files into a temporary table, malformed lines
-        into DuckDB's reject tables (all three temporary, on this connection). -#}
+        into a temporary reject table (file, line, error, text), on this connection.
+
+        Each file is read by its own read_csv call with its own reject tables: in a
+        multi-file read DuckDB loses some files' rejects (seen with an unterminated
+        quote in the first of several files), and a lost reject is a lost raw row. -#}
     {%- set columns = raw_contract()[entity]["columns"] -%}
     {%- set files = landing_files(entity, "csv") -%}
-    drop table if exists tsqa_rej_{{ entity }};
-    drop table if exists tsqa_scan_{{ entity }};
-    {% if files %}
-    create or replace temp table tsqa_csv_{{ entity }} as
+    create or replace temp table tsqa_csv_{{ entity }} (
+        {%- for c in columns %}
+        {{ c }} varchar,
+        {%- endfor %}
+        filename varchar,
+        tsqa_scan_seq bigint
+    );
+    create or replace temp table tsqa_rej_{{ entity }} (
+        filename varchar, line bigint, error_type varchar, csv_line varchar
+    );
+    {% for f in files -%}
+    drop table if exists tsqa_rej_{{ entity }}_{{ loop.index }};
+    drop table if exists tsqa_scan_{{ entity }}_{{ loop.index }};
+    insert into tsqa_csv_{{ entity }}
     select
         *,
         row_number() over () as tsqa_scan_seq
     from read_csv(
-        {{ tsqa_file_list(files) }},
+        [{{ tsqa_literal(f) }}],
         header = false,
         auto_detect = false,
         columns = { {%- for c in columns %}'{{ c }}': 'VARCHAR'{{ ", " if not loop.last }}{% endfor -%} },
@@ -68,23 +82,21 @@
         escape = '"',
         filename = true,
         store_rejects = true,
-        rejects_table = 'tsqa_rej_{{ entity }}',
-        rejects_scan = 'tsqa_scan_{{ entity }}'
+        rejects_table = 'tsqa_rej_{{ entity }}_{{ loop.index }}',
+        rejects_scan = 'tsqa_scan_{{ entity }}_{{ loop.index }}'
     );
-    {% else %}
-    create or replace temp table tsqa_csv_{{ entity }} as
+    insert into tsqa_rej_{{ entity }}
     select
-        {%- for c in columns %}
-        null::varchar as {{ c }},
-        {%- endfor %}
-        null::varchar as filename,
-        null::bigint as tsqa_scan_seq
-    where false;
-    create temp table tsqa_rej_{{ entity }} (
-        scan_id ubigint, file_id ubigint, line ubigint, error_type varchar, csv_line varchar
-    );
-    create temp table tsqa_scan_{{ entity }} (scan_id ubigint, file_id ubigint, file_path varchar);
-    {% endif %}
+        scans.file_path as filename,
+        rejects.line,
+        rejects.error_type,
+        rejects.csv_line
+    from tsqa_rej_{{ entity }}_{{ loop.index }} as rejects
+    inner join tsqa_scan_{{ entity }}_{{ loop.index }} as scans
+        on rejects.scan_id = scans.scan_id and rejects.file_id = scans.file_id;
+    drop table tsqa_rej_{{ entity }}_{{ loop.index }};
+    drop table tsqa_scan_{{ entity }}_{{ loop.index }};
+    {% endfor -%}
 {%- endmacro %}
 
 
@@ -114,38 +126,56 @@ csv_parsed as (
 
 csv_rejects as (
     select
-        scans.file_path as filename,
-        rejects.line,
-        min(rejects.error_type) as error_type,
-        min(rejects.csv_line) as csv_line
-    from tsqa_rej_{{ entity }} as rejects
-    inner join tsqa_scan_{{ entity }} as scans
-        on rejects.scan_id = scans.scan_id and rejects.file_id = scans.file_id
+        filename,
+        line,
+        min(error_type) as error_type,
+        min(csv_line) as csv_line
+    from tsqa_rej_{{ entity }}
     group by all
 ),
 
--- parsed rows that precede each malformed line: line - its rank among the file's rejects
+-- a malformed record can span several physical lines (an unterminated quote runs on
+-- until the next quote): it consumes 1 + the line breaks inside its text
+reject_spans as (
+    select
+        filename,
+        line,
+        1 + coalesce(
+            length(regexp_replace(csv_line, '\r?\n$', ''))
+            - length(replace(regexp_replace(csv_line, '\r?\n$', ''), chr(10), '')),
+            0
+        ) as lines_consumed
+    from csv_rejects
+),
+
+-- parsed rows that precede each malformed record, and the physical lines taken by
+-- malformed records up to and including it (consecutive malformed records share a
+-- parsed_before: the last of them counts)
 reject_offsets as (
     select
         filename,
         parsed_before,
-        max(reject_rank) as rejects_so_far
+        max(lines_so_far) as lines_so_far
     from (
         select
             filename,
-            line - row_number() over (partition by filename order by line) as parsed_before,
-            row_number() over (partition by filename order by line) as reject_rank
-        from csv_rejects
+            line - 1 - coalesce(cast(sum(lines_consumed) over (
+                partition by filename order by line
+                rows between unbounded preceding and 1 preceding
+            ) as bigint), 0) as parsed_before,
+            cast(sum(lines_consumed) over (partition by filename order by line) as bigint) as lines_so_far
+        from reject_spans
     )
     group by all
 ),
 
--- physical line of a parsed row = its ordinal + the malformed lines before it
--- (exact while records do not span lines, as contract-conforming drops never do)
+-- physical line of a parsed row = its ordinal + the lines taken by the malformed
+-- records before it (exact while parsed records do not span lines, as
+-- contract-conforming drops never do)
 csv_lines as (
     select
         csv_parsed.*,
-        csv_parsed.parsed_ordinal + coalesce(reject_offsets.rejects_so_far, 0) as line
+        csv_parsed.parsed_ordinal + coalesce(reject_offsets.lines_so_far, 0) as line
     from csv_parsed
     asof left join reject_offsets
         on csv_parsed.filename = reject_offsets.filename
@@ -263,4 +293,35 @@ select
     -- two rows are exact duplicates when their fingerprints are equal
     md5(concat_ws(chr(31), {% for c in columns %}coalesce({{ c }}, chr(0)){{ ", " if not loop.last }}{% endfor %})) as _row_fingerprint
 from all_rows
+{%- endmacro %}
+
+
+{% macro landing_status_rows() -%}
+    {#- entity, source_file, _status of every base row of every entity (reconciliation). -#}
+    {%- for entity in raw_contract().keys() %}
+    select
+        '{{ entity }}' as entity,
+        _source_file as source_file,
+        _status
+    from {{ ref('base_landing__' ~ entity) }}
+    {%- if not loop.last %}
+    union all
+    {%- endif %}
+    {%- endfor %}
+{%- endmacro %}
+
+
+{% macro landing_file_rows() -%}
+    {#- entity, source_file of every file in every entity folder, read or not: an empty
+        or header-only file still shows (with 0 rows) in the reconciliation. -#}
+    {%- for entity in raw_contract().keys() %}
+    {%- set files = landing_files(entity, "csv") + landing_files(entity, "parquet") %}
+    select
+        '{{ entity }}' as entity,
+        parse_filename(file) as source_file
+    from (select unnest({{ tsqa_file_list(files) if files else "[]::varchar[]" }}) as file)
+    {%- if not loop.last %}
+    union all
+    {%- endif %}
+    {%- endfor %}
 {%- endmacro %}

@@ -124,3 +124,17 @@ def landing(tmp_path: Path) -> Landing:
 @pytest.fixture
 def warehouse(tmp_path: Path, landing: Landing) -> Warehouse:
     return Warehouse(tmp_path, landing)
+
+
+@pytest.fixture(scope="session")
+def sample_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
+    """The generator's sample landing folder (scale 1, seed 7), built once per session
+    with the full `dbt build` (every data test and unit test must pass)."""
+    from tsqa.generate import generate
+
+    root = tmp_path_factory.mktemp("sample")
+    landing = Landing(root / "raw")
+    generate(landing.root, scale=1.0, seed=7, progress=False)
+    built = Warehouse(root, landing)
+    built.build()
+    return built

@@ -4,46 +4,14 @@
     Files come from the folder listing itself, so an empty or header-only file shows
     with 0 rows instead of disappearing.
 -#}
-{%- set entities = raw_contract().keys() | list -%}
-
 with
 
-{% for e in entities -%}
-rows_{{ e }} as (
-    select
-        '{{ e }}' as entity,
-        _source_file as source_file,
-        _status
-    from {{ ref('base_landing__' ~ e) }}
-),
-
-{% endfor -%}
-
 all_rows as (
-    {% for e in entities -%}
-    select * from rows_{{ e }}
-    {% if not loop.last %}union all
-    {% endif -%}
-    {% endfor %}
+    {{ landing_status_rows() }}
 ),
 
 files as (
-    {% for e in entities -%}
-    {%- set files = landing_files(e, "csv") + landing_files(e, "parquet") -%}
-    {%- if files -%}
-    select
-        '{{ e }}' as entity,
-        parse_filename(file) as source_file
-    from (select unnest({{ tsqa_file_list(files) }}) as file)
-    {%- else -%}
-    select
-        '{{ e }}' as entity,
-        null::varchar as source_file
-    where false
-    {%- endif %}
-    {% if not loop.last %}union all
-    {% endif -%}
-    {% endfor %}
+    {{ landing_file_rows() }}
 ),
 
 counted as (

@@ -37,7 +37,7 @@ answers as (
         decisions.policy_code as moderator_policy_code,
         audits.qa_action as raw_reference_action,
         audits.qa_policy_code as raw_reference_policy_code,
-        case when disputes.final_action is not null then disputes.final_action else audits.qa_action end
+        coalesce(disputes.final_action, audits.qa_action)
             as reference_action,
         case when disputes.final_action is not null then disputes.final_policy_code else audits.qa_policy_code end
             as reference_policy_code,
@@ -54,8 +54,9 @@ answers as (
 classified as (
     select
         answers.*,
-        {{ audit_is_correct('moderator_action', 'moderator_policy_code', 'raw_reference_action', 'raw_reference_policy_code') }}
-            as raw_is_correct,
+        {{ audit_is_correct(
+            'moderator_action', 'moderator_policy_code', 'raw_reference_action', 'raw_reference_policy_code'
+        ) }} as raw_is_correct,
         {{ audit_is_correct('moderator_action', 'moderator_policy_code', 'reference_action', 'reference_policy_code') }}
             as is_correct,
         {{ audit_error_type('moderator_action', 'moderator_policy_code', 'reference_action', 'reference_policy_code') }}

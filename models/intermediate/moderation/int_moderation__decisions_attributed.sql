@@ -28,5 +28,6 @@ select
     decisions.handle_time_s
 from decisions
 asof left join moderator_versions
-    on decisions.moderator_id = moderator_versions.moderator_id
-    and decisions.decided_at >= moderator_versions.valid_from
+    on
+        decisions.moderator_id = moderator_versions.moderator_id
+        and decisions.decided_at >= moderator_versions.valid_from

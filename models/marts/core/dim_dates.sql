@@ -4,27 +4,37 @@
 with
 
 decisions as (
-    select min(decided_at) as first_at, max(decided_at) as last_at
+    select
+        min(decided_at) as first_at,
+        max(decided_at) as last_at
     from {{ ref('stg_landing__moderation_decisions') }}
 ),
 
 audits as (
-    select min(audited_at) as first_at, max(audited_at) as last_at
+    select
+        min(audited_at) as first_at,
+        max(audited_at) as last_at
     from {{ ref('stg_landing__qa_audits') }}
 ),
 
 le_requests as (
-    select min(received_at) as first_at, max(coalesce(responded_at, received_at)) as last_at
+    select
+        min(received_at) as first_at,
+        max(coalesce(responded_at, received_at)) as last_at
     from {{ ref('stg_landing__le_requests') }}
 ),
 
 escalations as (
-    select min(created_at) as first_at, max(coalesce(resolved_at, created_at)) as last_at
+    select
+        min(created_at) as first_at,
+        max(coalesce(resolved_at, created_at)) as last_at
     from {{ ref('stg_landing__escalations') }}
 ),
 
 calibration as (
-    select min(session_date) as first_at, max(session_date) as last_at
+    select
+        min(session_date) as first_at,
+        max(session_date) as last_at
     from {{ ref('stg_landing__calibration_ratings') }}
 ),
 
@@ -35,29 +45,33 @@ as_of as (
 bounds as (
     select
         date_trunc('year', coalesce(
-            least(decisions.first_at, audits.first_at, le_requests.first_at, escalations.first_at, calibration.first_at),
+            least(
+                decisions.first_at, audits.first_at, le_requests.first_at, escalations.first_at, calibration.first_at
+            ),
             as_of.as_of
         ))::date as first_day,
         (date_trunc('year', coalesce(
-            greatest(decisions.last_at, audits.last_at, le_requests.last_at, escalations.last_at, calibration.last_at,
-                as_of.as_of),
+            greatest(
+                decisions.last_at, audits.last_at, le_requests.last_at, escalations.last_at, calibration.last_at,
+                as_of.as_of
+            ),
             as_of.as_of
         )) + interval 1 year - interval 1 day)::date as last_day
     from decisions, audits, le_requests, escalations, calibration, as_of
 ),
 
 days as (
-    select cast(unnest(generate_series(first_day, last_day, interval 1 day)) as date) as date_day
+    select (unnest(generate_series(first_day, last_day, interval 1 day)))::date as date_day
     from bounds
 )
 
 select
     date_day,
-    cast(date_trunc('week', date_day) as date) as week_start,
-    cast(date_trunc('month', date_day) as date) as month_start,
-    cast(date_trunc('quarter', date_day) as date) as quarter_start,
-    'Q' || cast(quarter(date_day) as varchar) as quarter,
-    cast(year(date_day) as integer) as year,
-    cast(isodow(date_day) as integer) as iso_day_of_week,
+    (date_trunc('week', date_day))::date as week_start,
+    (date_trunc('month', date_day))::date as month_start,
+    (date_trunc('quarter', date_day))::date as quarter_start,
+    'Q' || (quarter(date_day))::varchar as quarter,
+    (year(date_day))::integer as year,
+    (isodow(date_day))::integer as iso_day_of_week,
     isodow(date_day) >= 6 as is_weekend
 from days

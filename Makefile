@@ -1,0 +1,56 @@
+# tsqa: the two commands of the README, and the steps they are made of.
+#   make demo   set up, generate the sample landing folder, build, validate, publish
+#   make test   the whole test suite (SQL lint, dbt build with every test, pytest)
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+# uv comes from PATH when installed, else it is installed once into .tools/ (from PyPI).
+UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
+RUN := $(UV) run --frozen
+SCALE ?= 1
+SEED ?= 7
+
+.PHONY: help setup demo test lint pytest build docs bench clean
+
+help:
+	@echo "make demo   - set up, generate sample data, build, validate, publish (the main job)"
+	@echo "make test   - the whole test suite: SQL lint + pytest (dbt builds, GX, browser, extracts)"
+	@echo "make lint   - SQLFluff on every model"
+	@echo "make build  - gated build of TSQA_RAW_DIR into TSQA_DUCKDB_PATH"
+	@echo "make docs   - dbt docs (HTML) for the current warehouse"
+	@echo "make bench  - the performance benchmark (writes BENCHMARKS.md)"
+
+.tools/bin/uv:
+	$(PYTHON) -m venv .tools
+	.tools/bin/pip install --quiet --disable-pip-version-check "uv>=0.5,<1"
+
+# The environment is (re)synced only when pyproject.toml or uv.lock change.
+.venv/.tsqa-synced: pyproject.toml uv.lock | $(if $(findstring .tools,$(UV)),.tools/bin/uv)
+	$(UV) sync --frozen
+	@touch $@
+
+setup: .venv/.tsqa-synced
+
+demo: setup
+	$(RUN) tsqa demo --scale $(SCALE) --seed $(SEED)
+
+build: setup
+	$(RUN) tsqa build
+
+lint: setup
+	$(RUN) sqlfluff lint models analyses --processes 2
+
+pytest: setup
+	$(RUN) pytest
+
+test: lint pytest
+
+docs: setup
+	$(RUN) dbt docs generate
+
+bench: setup
+	$(RUN) python -m tsqa.bench
+
+clean:
+	rm -rf target logs .pytest_cache

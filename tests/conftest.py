@@ -86,13 +86,14 @@ class Warehouse:
         self.landing = landing
         self.path = workdir / "warehouse" / "tsqa.duckdb"
         self.as_of = as_of
+        self.salt = "test-salt"
 
     @property
     def env(self) -> dict[str, str]:
         env = {
             "TSQA_RAW_DIR": str(self.landing.root),
             "TSQA_DUCKDB_PATH": str(self.path),
-            "TSQA_PII_SALT": "test-salt",
+            "TSQA_PII_SALT": self.salt,
         }
         if self.as_of:
             env["TSQA_AS_OF"] = self.as_of

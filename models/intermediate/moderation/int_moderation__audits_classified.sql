@@ -15,7 +15,7 @@ disputes as (
 ),
 
 policies as (
-    select * from {{ source('raw', 'policies') }}
+    select * from {{ reference_table('policies') }}
 ),
 
 answers as (

@@ -8,7 +8,7 @@ moderators as (
 ),
 
 vendors as (
-    select * from {{ source('raw', 'vendors') }}
+    select * from {{ reference_table('vendors') }}
 ),
 
 ordered as (

@@ -2,7 +2,7 @@
 with
 
 policies as (
-    select * from {{ source('raw', 'policies') }}
+    select * from {{ reference_table('policies') }}
 )
 
 select * from policies

@@ -2,7 +2,7 @@
 with
 
 queues as (
-    select * from {{ source('raw', 'queues') }}
+    select * from {{ reference_table('queues') }}
 )
 
 select * from queues

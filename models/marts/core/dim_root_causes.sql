@@ -2,7 +2,7 @@
 with
 
 root_causes as (
-    select * from {{ source('raw', 'root_causes') }}
+    select * from {{ reference_table('root_causes') }}
 )
 
 select * from root_causes

@@ -2,7 +2,7 @@
 with
 
 vendors as (
-    select * from {{ source('raw', 'vendors') }}
+    select * from {{ reference_table('vendors') }}
 )
 
 select * from vendors

@@ -3,7 +3,7 @@
 with
 
 experiments as (
-    select * from {{ source('raw', 'experiments') }}
+    select * from {{ reference_table('experiments') }}
 ),
 
 parts as (

@@ -14,6 +14,6 @@
     ],
     "references": [
         ("audit_id", ref('base_landing__qa_audits'), "audit_id"),
-        ("final_policy_code", source('raw', 'policies'), "policy_code"),
+        ("final_policy_code", reference_table('policies'), "policy_code"),
     ],
 }) }}

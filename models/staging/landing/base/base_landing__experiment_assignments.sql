@@ -13,5 +13,5 @@
     ],
     "mode": "first",
     "version_column": "assigned_at",
-    "references": [("experiment_id", source('raw', 'experiments'), "experiment_id")],
+    "references": [("experiment_id", reference_table('experiments'), "experiment_id")],
 }) }}

@@ -9,8 +9,8 @@
         ("out_of_range", "handle_time_s < 0"),
     ],
     "references": [
-        ("queue_code", source('raw', 'queues'), "queue_code"),
-        ("policy_code", source('raw', 'policies'), "policy_code"),
+        ("queue_code", reference_table('queues'), "queue_code"),
+        ("policy_code", reference_table('policies'), "policy_code"),
         ("moderator_id", ref('base_landing__moderators'), "moderator_id"),
     ],
 }) }}

@@ -6,5 +6,5 @@
         ("out_of_range", "left_on < hired_on"),
     ],
     "version_column": "updated_at",
-    "references": [("vendor_code", source('raw', 'vendors'), "vendor_code")],
+    "references": [("vendor_code", reference_table('vendors'), "vendor_code")],
 }) }}

@@ -11,8 +11,8 @@
     ],
     "references": [
         ("decision_id", ref('base_landing__moderation_decisions'), "decision_id"),
-        ("qa_policy_code", source('raw', 'policies'), "policy_code"),
-        ("root_cause_code", source('raw', 'root_causes'), "root_cause_code"),
+        ("qa_policy_code", reference_table('policies'), "policy_code"),
+        ("root_cause_code", reference_table('root_causes'), "root_cause_code"),
     ],
     "cross_checks": [
         ("out_of_range", ref('base_landing__moderation_decisions'),

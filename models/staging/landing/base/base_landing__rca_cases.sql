@@ -10,7 +10,7 @@
         ("out_of_range", "closed_at < opened_at"),
     ],
     "references": [
-        ("root_cause_code", source('raw', 'root_causes'), "root_cause_code"),
-        ("queue_code", source('raw', 'queues'), "queue_code"),
+        ("root_cause_code", reference_table('root_causes'), "root_cause_code"),
+        ("queue_code", reference_table('queues'), "queue_code"),
     ],
 }) }}

@@ -4,6 +4,6 @@
     "checks": [("out_of_range", "score < 0 or score > 100")],
     "references": [
         ("moderator_id", ref('base_landing__moderators'), "moderator_id"),
-        ("policy_code", source('raw', 'policies'), "policy_code"),
+        ("policy_code", reference_table('policies'), "policy_code"),
     ],
 }) }}

@@ -58,7 +58,7 @@ def core(tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
     ])
     built = Warehouse(root, landing)
     built.salt = SALT
-    built.build("+path:models/marts/core", "path:models/quarantine")
+    built.build("+path:models/marts/core", "+path:models/quarantine")
     return built
 
 

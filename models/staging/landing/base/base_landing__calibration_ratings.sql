@@ -5,12 +5,12 @@
     "required": ["session_id", "session_date", "queue_code", "item_id", "rater_id", "rater_role", "label"],
     "enums": {"rater_role": ["participant", "reference"]},
     "checks": [
-        ("bad_enum", "label <> 'approve' and label not in (select policy_code from " ~ source('raw', 'policies') ~ ")"),
+        ("bad_enum", "label <> 'approve' and label not in (select policy_code from " ~ reference_table('policies') ~ ")"),
     ],
     "mode": "first",
     "conflict_extra": [
         ("session_id, item_id, case when rater_role = 'reference' then '<reference>' else rater_id end",
          "_file_rank, _line"),
     ],
-    "references": [("queue_code", source('raw', 'queues'), "queue_code")],
+    "references": [("queue_code", reference_table('queues'), "queue_code")],
 }) }}

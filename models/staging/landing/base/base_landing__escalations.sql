@@ -12,8 +12,8 @@
         ("out_of_range", "resolved_at < created_at or mitigated_at < created_at"),
     ],
     "references": [
-        ("queue_code", source('raw', 'queues'), "queue_code"),
+        ("queue_code", reference_table('queues'), "queue_code"),
         ("request_id", ref('base_landing__le_requests'), "request_id"),
-        ("root_cause_code", source('raw', 'root_causes'), "root_cause_code"),
+        ("root_cause_code", reference_table('root_causes'), "root_cause_code"),
     ],
 }) }}

@@ -4,6 +4,6 @@
     "enums": {"result": ["pass", "fail", "na"]},
     "references": [
         ("request_id", ref('base_landing__le_requests'), "request_id"),
-        ("item_code", source('raw', 'lert_scorecard_items'), "item_code"),
+        ("item_code", reference_table('lert_scorecard_items'), "item_code"),
     ],
 }) }}

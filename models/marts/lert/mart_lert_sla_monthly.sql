@@ -1,0 +1,52 @@
+-- One row per month (of received_at, UTC) and request type with at least one request
+-- received: LE response SLA compliance (metrics.md, "Law-enforcement response").
+-- sla_compliance = requests with sla_met / requests with a known sla_met (the Wilson n),
+-- turnaround percentiles are exact linear ones over the answered requests, and
+-- open_past_due counts unanswered requests past due at the as-of time in the month they
+-- were received. Rows are stored emergency first (request_type_sort) within each month.
+with
+
+requests as (
+    select * from {{ ref('fct_le_requests') }}
+),
+
+monthly as (
+    select
+        received_month as month_start,
+        request_type,
+        min(request_type_sort) as request_type_sort,
+        bool_or(is_emergency) as is_emergency,
+        min(sla_hours) as sla_hours,
+        count(*) as requests,
+        count(*) filter (where is_responded) as responded,
+        count(*) filter (where not is_responded) as unanswered,
+        count(sla_met) as sla_evaluated,
+        count(*) filter (where sla_met) as sla_met,
+        count(*) filter (where not sla_met) as sla_missed,
+        count(*) filter (where is_open_past_due) as open_past_due,
+        quantile_cont(turnaround_hours, 0.5) as turnaround_p50_hours,
+        quantile_cont(turnaround_hours, 0.9) as turnaround_p90_hours
+    from requests
+    group by received_month, request_type
+)
+
+select
+    month_start,
+    request_type,
+    request_type_sort,
+    is_emergency,
+    sla_hours,
+    requests,
+    responded,
+    unanswered,
+    sla_evaluated,
+    sla_met,
+    sla_missed,
+    cast({{ safe_divide('sla_met', 'sla_evaluated') }} as double) as sla_compliance,
+    cast({{ wilson_low('sla_met', 'sla_evaluated') }} as double) as sla_compliance_ci_low,
+    cast({{ wilson_high('sla_met', 'sla_evaluated') }} as double) as sla_compliance_ci_high,
+    cast(turnaround_p50_hours as double) as turnaround_p50_hours,
+    cast(turnaround_p90_hours as double) as turnaround_p90_hours,
+    open_past_due
+from monthly
+order by month_start, request_type_sort

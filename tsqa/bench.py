@@ -1,0 +1,287 @@
+"""Benchmark: how long a build takes and how much memory it needs, at several scales.
+
+    uv run python -m tsqa.bench --scales 50 500 --runs 3
+
+For each scale it generates the sample landing folder once (seed 7), holds the last
+day's drop back, and measures, each step `--runs` times in a fresh child process:
+
+- ingest floor: DuckDB reading every landing file once (the least any build must do),
+  the baseline of the same run;
+- full build: `dbt build` (models and every test) into a new warehouse file;
+- incremental build: the held-back daily drop lands, then `dbt build` again;
+- gated build: `tsqa build` (dbt build, Great Expectations, atomic publish), when the
+  CLI has it.
+
+It reports medians (seconds, rows/s, peak resident memory of the step's process tree,
+warehouse size), the ratios the targets are stated in, and the ten slowest models of
+the last full build, as a table on stdout and in BENCHMARKS.md. No test asserts any of
+these numbers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tsqa.settings import PROJECT_DIR
+
+ENTITIES = (
+    "moderators", "moderation_decisions", "qa_audits", "audit_disputes", "calibration_ratings",
+    "rca_cases", "policy_changes", "training_completions", "le_requests", "lert_assessments",
+    "escalations", "experiment_assignments",
+)
+
+# A child that runs one step and reports the peak RSS of everything it started.
+_MEASURE = (
+    "import resource, subprocess, sys\n"
+    "code = subprocess.run(sys.argv[1:]).returncode\n"
+    "peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss\n"
+    "scale = 1 if sys.platform == 'darwin' else 1024\n"
+    "print(f'TSQA_PEAK_BYTES={peak * scale}', file=sys.stderr)\n"
+    "sys.exit(code)\n"
+)
+
+
+@dataclass
+class Step:
+    name: str
+    seconds: list[float] = field(default_factory=list)
+    peak_mb: list[float] = field(default_factory=list)
+
+    @property
+    def median_s(self) -> float:
+        return statistics.median(self.seconds)
+
+    @property
+    def median_mb(self) -> float:
+        return statistics.median(self.peak_mb)
+
+
+def _log(message: str) -> None:
+    print(f"bench: {message}", file=sys.stderr, flush=True)
+
+
+def measure(command: list[str], env: dict[str, str], log: Path) -> tuple[float, float]:
+    """Run a command in a measuring child; return (seconds, peak MB). Output goes to log."""
+    started = time.perf_counter()
+    with log.open("a") as handle:
+        result = subprocess.run(
+            [sys.executable, "-c", _MEASURE, *command],
+            cwd=PROJECT_DIR, env={**os.environ, **env}, stdout=handle, stderr=subprocess.PIPE, text=True,
+        )
+    seconds = time.perf_counter() - started
+    peak = 0.0
+    for line in result.stderr.splitlines():
+        if line.startswith("TSQA_PEAK_BYTES="):
+            peak = int(line.split("=", 1)[1]) / 1e6
+        else:
+            with log.open("a") as handle:
+                handle.write(line + "\n")
+    if result.returncode != 0:
+        raise SystemExit(f"bench: {' '.join(command[:3])} failed (exit {result.returncode}); see {log}")
+    return seconds, peak
+
+
+def count_rows(raw_dir: Path) -> int:
+    import duckdb
+
+    total = 0
+    with duckdb.connect() as con:
+        for entity in ENTITIES:
+            folder = raw_dir / entity
+            for path in sorted(folder.glob("*.csv")):
+                total += con.execute(
+                    "select count(*) from read_csv(?, header = true, all_varchar = true)", [str(path)]
+                ).fetchone()[0]
+            parquet = sorted(str(p) for p in folder.glob("*.parquet"))
+            if parquet:
+                total += con.execute("select count(*) from read_parquet(?)", [parquet]).fetchone()[0]
+    return total
+
+
+INGEST_FLOOR = """
+import sys, duckdb
+from pathlib import Path
+raw = Path(sys.argv[1])
+con = duckdb.connect()
+con.execute("set threads = 2")
+for folder in sorted(p for p in raw.iterdir() if p.is_dir()):
+    csv = sorted(str(p) for p in folder.glob('*.csv'))
+    parquet = sorted(str(p) for p in folder.glob('*.parquet'))
+    if csv:
+        con.execute("create or replace temp table t as select * from read_csv(?, header = true, all_varchar = true, union_by_name = true)", [csv])
+    if parquet:
+        con.execute("create or replace temp table p as select * from read_parquet(?, union_by_name = true)", [parquet])
+"""
+
+
+def hold_back_last_day(full: Path, base: Path, extra: Path) -> str:
+    """Copy the landing folder to `base` without the last day's drops, which go to `extra`."""
+    days = sorted({p.stem.split("_")[-1] for p in (full / "moderation_decisions").glob("*.*")})
+    last = days[-1]
+    for folder in (base, extra):
+        if folder.exists():
+            shutil.rmtree(folder)
+    for entity_dir in sorted(p for p in full.iterdir() if p.is_dir()):
+        for path in sorted(entity_dir.iterdir()):
+            target = extra if last in path.stem else base
+            (target / entity_dir.name).mkdir(parents=True, exist_ok=True)
+            shutil.copy2(path, target / entity_dir.name / path.name)
+    return last
+
+
+def slowest_models(target: Path, count: int = 10) -> list[tuple[str, float]]:
+    results = json.loads((target / "run_results.json").read_text())["results"]
+    timed = [(r["unique_id"].split(".")[-1], float(r.get("execution_time") or 0)) for r in results
+             if r["unique_id"].startswith("model.")]
+    return sorted(timed, key=lambda item: -item[1])[:count]
+
+
+def bench_scale(scale: float, runs: int, workdir: Path) -> dict[str, object]:
+    from tsqa.generate import generate
+
+    root = workdir / f"scale{scale:g}"
+    full_raw = root / "raw_full"
+    if not (full_raw / "moderation_decisions").exists():
+        _log(f"scale {scale:g}: generating sample data (seed 7)")
+        started = time.perf_counter()
+        generate(full_raw, scale=scale, seed=7, progress=True)
+        _log(f"scale {scale:g}: generated in {time.perf_counter() - started:.1f} s")
+    base_raw, extra_raw = root / "raw_base", root / "raw_extra"
+    last_day = hold_back_last_day(full_raw, base_raw, extra_raw)
+    rows = count_rows(base_raw)
+    extra_rows = count_rows(extra_raw)
+    log = root / "bench.log"
+    warehouse = root / "warehouse" / "tsqa.duckdb"
+    target = root / "target"
+    dbt = [str(Path(sys.executable).with_name("dbt")), "build", "--target-path", str(target)]
+    env = {"TSQA_RAW_DIR": str(base_raw), "TSQA_DUCKDB_PATH": str(warehouse), "DBT_LOG_PATH": str(root / "logs")}
+    steps = {name: Step(name) for name in ("ingest floor", "full build", "incremental build", "gated build")}
+    sizes: list[float] = []
+    has_gate = subprocess.run(
+        [sys.executable, "-m", "tsqa.cli", "build", "--help"], capture_output=True, cwd=PROJECT_DIR
+    ).returncode == 0
+    for run in range(1, runs + 1):
+        _log(f"scale {scale:g}: run {run}/{runs}: ingest floor")
+        seconds, peak = measure([sys.executable, "-c", INGEST_FLOOR, str(base_raw)], {}, log)
+        steps["ingest floor"].seconds.append(seconds)
+        steps["ingest floor"].peak_mb.append(peak)
+
+        _log(f"scale {scale:g}: run {run}/{runs}: full build")
+        shutil.rmtree(warehouse.parent, ignore_errors=True)
+        seconds, peak = measure(dbt, env, log)
+        steps["full build"].seconds.append(seconds)
+        steps["full build"].peak_mb.append(peak)
+        sizes.append(warehouse.stat().st_size / 1e6)
+        slowest = slowest_models(target)
+
+        _log(f"scale {scale:g}: run {run}/{runs}: incremental build (drop of {last_day} lands)")
+        for entity_dir in sorted(p for p in extra_raw.iterdir() if p.is_dir()):
+            for path in entity_dir.iterdir():
+                shutil.copy2(path, base_raw / entity_dir.name / path.name)
+        seconds, peak = measure(dbt, env, log)
+        steps["incremental build"].seconds.append(seconds)
+        steps["incremental build"].peak_mb.append(peak)
+        hold_back_last_day(full_raw, base_raw, extra_raw)
+
+        if has_gate:
+            _log(f"scale {scale:g}: run {run}/{runs}: gated build")
+            gate_env = {**env, "TSQA_DUCKDB_PATH": str(root / "published" / "tsqa.duckdb")}
+            seconds, peak = measure([sys.executable, "-m", "tsqa.cli", "build"], gate_env, log)
+            steps["gated build"].seconds.append(seconds)
+            steps["gated build"].peak_mb.append(peak)
+    return {
+        "scale": scale, "rows": rows, "extra_rows": extra_rows, "steps": steps, "size_mb": statistics.median(sizes),
+        "slowest": slowest, "runs": runs,
+    }
+
+
+def machine() -> str:
+    memory = ""
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal"):
+                memory = f"{int(line.split()[1]) / 1024 / 1024:.0f} GiB"
+    except OSError:
+        pass
+    cpu = platform.processor()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    import dbt.version
+    import duckdb
+
+    return (f"{os.cpu_count()} cores ({cpu}), {memory} RAM, {platform.system()} {platform.release()}, "
+            f"Python {platform.python_version()}, DuckDB {duckdb.__version__}, dbt-core {dbt.version.__version__}")
+
+
+def render(results: list[dict[str, object]]) -> str:
+    lines = [
+        "| scale | raw rows | step | median s | rows/s | peak MB | ratio | target |",
+        "| ---: | ---: | --- | ---: | ---: | ---: | ---: | --- |",
+    ]
+    targets = {"full build": ("full / ingest floor", "<= 3"), "incremental build": ("incremental / full", "<= 0.10"),
+               "gated build": ("(gated - full) / full", "<= 0.25")}
+    for result in results:
+        steps: dict[str, Step] = result["steps"]  # type: ignore[assignment]
+        floor = steps["ingest floor"].median_s
+        full = steps["full build"].median_s
+        for name, step in steps.items():
+            if not step.seconds:
+                continue
+            rows = result["extra_rows"] if name == "incremental build" else result["rows"]
+            ratio = {"full build": full / floor, "incremental build": step.median_s / full,
+                     "gated build": (step.median_s - full) / full}.get(name)
+            label, target = targets.get(name, ("baseline", ""))
+            lines.append(
+                f"| {result['scale']:g} | {rows:,} | {name} | {step.median_s:.1f} | {rows / step.median_s:,.0f} | "
+                f"{step.median_mb:,.0f} | {'' if ratio is None else f'{ratio:.2f} ({label})'} | {target} |"
+            )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tsqa.bench", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--scales", type=float, nargs="+", default=[50, 500])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--workdir", default="bench")
+    parser.add_argument("--out", default="BENCHMARKS.md")
+    args = parser.parse_args(argv)
+    workdir = (PROJECT_DIR / args.workdir).resolve()
+    results = [bench_scale(scale, args.runs, workdir) for scale in args.scales]
+    table = render(results)
+    print(table)
+    slowest = "\n".join(
+        f"- scale {r['scale']:g}: " + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in r["slowest"])
+        for r in results
+    )
+    sizes = "\n".join(f"- scale {r['scale']:g}: warehouse {r['size_mb']:,.0f} MB" for r in results)
+    report = (
+        "# Benchmarks\n\n"
+        f"Machine: {machine()}.\n\n"
+        f"Reproduce: `uv run python -m tsqa.bench --scales {' '.join(f'{s:g}' for s in args.scales)} "
+        f"--runs {args.runs}` (medians of {args.runs} runs; the ingest floor is the baseline measured in the "
+        "same run).\n\n"
+        f"{table}\n\nWarehouse size:\n{sizes}\n\nSlowest models of the last full build:\n{slowest}\n"
+    )
+    (PROJECT_DIR / args.out).write_text(report)
+    _log(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,122 @@
+{#-
+    Experiment readout in plain words: what changed, by how much, how sure we are, and
+    whether the split was healthy. One row per non-control variant of the experiment,
+    read from marts.mart_experiment_results (definitions in metrics.md, "Experiments").
+
+    Compile, then run the compiled SQL against the warehouse:
+        uv run dbt compile --select experiment_readout --vars '{experiment_id: EXP-01}'
+        duckdb -readonly warehouse/tsqa.duckdb < target/compiled/tsqa/analyses/experiment_readout.sql
+    (or paste it into any SQL client reading the warehouse). experiment_id defaults to EXP-01.
+-#}
+{%- set experiment_id = var('experiment_id', 'EXP-01') -%}
+
+with
+
+results as (
+    select * from {{ ref('mart_experiment_results') }}
+),
+
+experiments as (
+    select * from {{ source('raw', 'experiments') }}
+),
+
+experiment_results as (
+    select * from results
+    where experiment_id = '{{ experiment_id }}'
+),
+
+control as (
+    select * from experiment_results
+    where is_control
+),
+
+readout as (
+    select
+        experiment_results.experiment_id,
+        experiment_results.variant,
+        experiments.name as experiment_name,
+        -- what changed
+        printf(
+            '%s "%s" (%s to %s) tested: %s. Variant "%s" (%d moderators, %d audited decisions) '
+            || 'was compared with control (%d moderators, %d audited decisions).',
+            experiments.experiment_id, experiments.name, experiments.started_on, experiments.ended_on,
+            experiments.hypothesis, experiment_results.variant, experiment_results.units,
+            experiment_results.audits, coalesce(control.units, 0), coalesce(control.audits, 0)
+        ) as what_changed,
+        -- by how much
+        case
+            when control.experiment_id is null
+                then 'There is no control variant, so there is nothing to compare against.'
+            when experiment_results.accuracy_diff_vs_control is null
+                then 'Accuracy cannot be compared yet: one of the two groups has no audited decisions.'
+            else printf(
+                'Accuracy was %.1f%% with "%s" versus %.1f%% with control: %+.1f points (%+.1f%% relative). '
+                || 'The 95%% confidence interval of the difference runs from %+.1f to %+.1f points. '
+                || 'Mean handle time was %.1f s versus %.1f s (%+.1f s).',
+                100 * experiment_results.accuracy, experiment_results.variant, 100 * control.accuracy,
+                100 * experiment_results.accuracy_diff_vs_control, 100 * experiment_results.relative_lift,
+                100 * experiment_results.diff_ci_low, 100 * experiment_results.diff_ci_high,
+                experiment_results.mean_handle_time_s, control.mean_handle_time_s,
+                experiment_results.mean_handle_time_s - control.mean_handle_time_s
+            )
+        end as how_much,
+        -- how sure
+        case
+            when experiment_results.p_value is null
+                then 'No significance test is possible (no audits on one side, or every audit had the same outcome).'
+            when experiment_results.p_value < 0.001
+                then printf(
+                    'Very strong evidence of a real difference (p = %.2g): chance alone would almost never '
+                    || 'produce a gap this large.', experiment_results.p_value
+                )
+            when experiment_results.p_value < 0.05
+                then printf(
+                    'Evidence of a real difference (p = %.2g, below the usual 0.05 threshold)%s',
+                    experiment_results.p_value,
+                    case
+                        when experiment_results.diff_ci_low <= 0 and experiment_results.diff_ci_high >= 0
+                            then
+                                ', although with this few audits the confidence interval still includes no change: '
+                                || 'treat it as tentative.'
+                        else '; the interval above shows how large or small it may really be.'
+                    end
+                )
+            else printf(
+                'Not enough evidence of a difference (p = %.2g): the gap could be chance%s',
+                experiment_results.p_value,
+                case
+                    when experiment_results.diff_ci_low <= 0 and experiment_results.diff_ci_high >= 0
+                        then ', and the confidence interval includes no change at all.'
+                    else '.'
+                end
+            )
+        end as how_sure,
+        -- split health
+        case
+            when experiment_results.srm_chi_square is null
+                then 'The split cannot be checked: no units were assigned.'
+            when experiment_results.srm_detected
+                then printf(
+                    'WARNING: the split was NOT healthy. The number of moderators per variant does not '
+                    || 'match the planned split (chi-square %.2f, %d degrees of freedom, p = %.2g < 0.001). '
+                    || 'Fix the assignment before trusting the comparison.',
+                    experiment_results.srm_chi_square, experiment_results.srm_degrees_of_freedom,
+                    experiment_results.srm_p_value
+                )
+            else printf(
+                'The split was healthy: moderators per variant match the planned split '
+                || '(chi-square %.2f, %d degrees of freedom, p = %.2g).',
+                experiment_results.srm_chi_square, experiment_results.srm_degrees_of_freedom,
+                experiment_results.srm_p_value
+            )
+        end as split_health
+    from experiment_results
+    inner join experiments
+        on experiment_results.experiment_id = experiments.experiment_id
+    left join control
+        on experiment_results.experiment_id = control.experiment_id
+    where not experiment_results.is_control
+)
+
+select * from readout
+order by variant

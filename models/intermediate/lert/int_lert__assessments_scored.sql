@@ -14,7 +14,7 @@ assessment_items as (
 ),
 
 scorecard_items as (
-    select * from {{ source('raw', 'lert_scorecard_items') }}
+    select * from {{ reference_table('lert_scorecard_items') }}
 ),
 
 items_weighted as (

@@ -5,7 +5,7 @@
 with
 
 lert_sla as (
-    select * from {{ source('raw', 'lert_sla') }}
+    select * from {{ reference_table('lert_sla') }}
 ),
 
 le_requests as (

@@ -1,0 +1,356 @@
+-- The Monthly Quality Report: one row per month_start x vendor_code, plus a row with
+-- vendor_code 'all' per month. Every count is pooled from the quality marts (audit counts
+-- from mart_quality_daily, decisions from mart_quality_monthly) and every rate is a ratio
+-- of those pooled counts, so the 'all' row is never an average of vendor rates.
+-- Root causes: vendor rows from fct_qa_audits (mart_root_cause_pareto has no vendor),
+-- the 'all' row from mart_root_cause_pareto summed over queues; tests prove both agree.
+
+with
+
+quality_daily as (
+    select * from {{ ref('mart_quality_daily') }}
+),
+
+quality_monthly as (
+    select * from {{ ref('mart_quality_monthly') }}
+),
+
+root_cause_pareto as (
+    select * from {{ ref('mart_root_cause_pareto') }}
+),
+
+audits as (
+    select * from {{ ref('fct_qa_audits') }}
+),
+
+root_causes as (
+    select * from {{ ref('dim_root_causes') }}
+),
+
+vendors as (
+    select * from {{ ref('dim_vendors') }}
+),
+
+quality_targets as (
+    select * from {{ reference_table('quality_targets') }}
+),
+
+build_as_of as (
+    select * from {{ ref('int_build__as_of') }}
+),
+
+validation_status as (
+    select * from {{ ref('int_reporting__validation_status') }}
+),
+
+-- pooled counts -------------------------------------------------------------------
+
+daily_by_month as (
+    select
+        *,
+        cast(date_trunc('month', audit_date) as date) as month_start
+    from quality_daily
+),
+
+vendor_audit_counts as (
+    select
+        month_start,
+        vendor_code,
+        sum(audits) as audits,
+        sum(correct) as correct,
+        sum(errors) as errors,
+        sum(critical_errors) as critical_errors,
+        sum(score_sum) as score_sum,
+        sum(disputes) as disputes,
+        sum(resolved_disputes) as resolved_disputes,
+        sum(overturned) as overturned_disputes
+    from daily_by_month
+    group by month_start, vendor_code
+),
+
+audit_counts as (
+    -- one row per month x vendor, plus the month's pooled 'all' row: sums of the counts
+    select * from vendor_audit_counts
+    union all
+    select
+        month_start,
+        'all' as vendor_code,
+        sum(audits) as audits,
+        sum(correct) as correct,
+        sum(errors) as errors,
+        sum(critical_errors) as critical_errors,
+        sum(score_sum) as score_sum,
+        sum(disputes) as disputes,
+        sum(resolved_disputes) as resolved_disputes,
+        sum(overturned_disputes) as overturned_disputes
+    from vendor_audit_counts
+    group by month_start
+),
+
+vendor_decision_counts as (
+    select
+        month_start,
+        vendor_code,
+        sum(decisions) as decisions,
+        count(*) filter (where target_met = false) as queue_slices_below_target,
+        count(*) filter (where target_met is not null) as queue_slices_with_target_status
+    from quality_monthly
+    group by month_start, vendor_code
+),
+
+decision_counts as (
+    select * from vendor_decision_counts
+    union all
+    select
+        month_start,
+        'all' as vendor_code,
+        sum(decisions) as decisions,
+        sum(queue_slices_below_target) as queue_slices_below_target,
+        sum(queue_slices_with_target_status) as queue_slices_with_target_status
+    from vendor_decision_counts
+    group by month_start
+),
+
+slices as (
+    select
+        month_start,
+        vendor_code
+    from decision_counts
+    union
+    select
+        month_start,
+        vendor_code
+    from audit_counts
+),
+
+counts as (
+    select
+        slices.month_start,
+        slices.vendor_code,
+        coalesce(decision_counts.decisions, 0) as decisions,
+        coalesce(audit_counts.audits, 0) as audits,
+        coalesce(audit_counts.correct, 0) as correct,
+        coalesce(audit_counts.errors, 0) as errors,
+        coalesce(audit_counts.critical_errors, 0) as critical_errors,
+        coalesce(audit_counts.score_sum, 0) as score_sum,
+        coalesce(audit_counts.disputes, 0) as disputes,
+        coalesce(audit_counts.resolved_disputes, 0) as resolved_disputes,
+        coalesce(audit_counts.overturned_disputes, 0) as overturned_disputes,
+        coalesce(decision_counts.queue_slices_below_target, 0) as queue_slices_below_target,
+        coalesce(decision_counts.queue_slices_with_target_status, 0) as queue_slices_with_target_status
+    from slices
+    left join audit_counts
+        on
+            slices.month_start = audit_counts.month_start
+            and slices.vendor_code = audit_counts.vendor_code
+    left join decision_counts
+        on
+            slices.month_start = decision_counts.month_start
+            and slices.vendor_code = decision_counts.vendor_code
+),
+
+-- targets: metrics.md's rule applied to a slice without a queue --------------------
+
+target_candidates as (
+    -- rows for any queue ('*') that match the vendor (vendor only > any; the 'all' row
+    -- matches only vendor '*'), in effect at month_start, latest effective_from first
+    select
+        counts.month_start,
+        counts.vendor_code,
+        quality_targets.effective_from,
+        quality_targets.accuracy_target,
+        quality_targets.critical_error_rate_max,
+        quality_targets.audit_sample_rate as audit_sample_rate_target,
+        quality_targets.margin_of_error_max,
+        row_number() over (
+            partition by counts.month_start, counts.vendor_code
+            order by cast(quality_targets.vendor_code != '*' as integer) desc, quality_targets.effective_from desc
+        ) as target_rank
+    from counts
+    inner join quality_targets
+        on
+            (counts.vendor_code = quality_targets.vendor_code or quality_targets.vendor_code = '*')
+            and counts.month_start >= quality_targets.effective_from
+            and quality_targets.queue_code = '*'
+),
+
+targets_in_effect as (
+    select * from target_candidates
+    where target_rank = 1
+),
+
+rates as (
+    select
+        counts.*,
+        {{ safe_divide('counts.audits', 'counts.decisions') }} as audit_sample_rate,
+        {{ safe_divide('counts.correct', 'counts.audits') }} as accuracy,
+        {{ wilson_low('counts.correct', 'counts.audits') }} as accuracy_ci_low,
+        {{ wilson_high('counts.correct', 'counts.audits') }} as accuracy_ci_high,
+        {{ wilson_half_width('counts.correct', 'counts.audits') }} as margin_of_error,
+        {{ safe_divide('counts.critical_errors', 'counts.audits') }} as critical_error_rate,
+        {{ wilson_low('counts.critical_errors', 'counts.audits') }} as critical_error_rate_ci_low,
+        {{ wilson_high('counts.critical_errors', 'counts.audits') }} as critical_error_rate_ci_high,
+        {{ safe_divide('counts.score_sum', 'counts.audits') }} as qa_score,
+        {{ safe_divide('counts.overturned_disputes', 'counts.resolved_disputes') }} as dispute_overturn_rate,
+        targets_in_effect.accuracy_target,
+        targets_in_effect.critical_error_rate_max,
+        targets_in_effect.audit_sample_rate_target,
+        targets_in_effect.margin_of_error_max,
+        targets_in_effect.effective_from as target_effective_from
+    from counts
+    left join targets_in_effect
+        on
+            counts.month_start = targets_in_effect.month_start
+            and counts.vendor_code = targets_in_effect.vendor_code
+),
+
+with_previous as (
+    select
+        rates.*,
+        previous_month.accuracy as previous_accuracy,
+        previous_month.critical_error_rate as previous_critical_error_rate,
+        previous_month.qa_score as previous_qa_score
+    from rates
+    left join rates as previous_month
+        on
+            cast(rates.month_start - interval 1 month as date) = previous_month.month_start
+            and rates.vendor_code = previous_month.vendor_code
+),
+
+-- root causes ----------------------------------------------------------------------
+
+vendor_root_cause_errors as (
+    select
+        cast(date_trunc('month', audit_date) as date) as month_start,
+        vendor_code,
+        root_cause_code,
+        count(*) as errors
+    from audits
+    where not is_correct and root_cause_code is not null
+    group by month_start, vendor_code, root_cause_code
+),
+
+all_vendor_root_cause_errors as (
+    select
+        month_start,
+        'all' as vendor_code,
+        root_cause_code,
+        sum(errors) as errors
+    from root_cause_pareto
+    group by month_start, root_cause_code
+),
+
+root_cause_errors as (
+    select * from vendor_root_cause_errors
+    union all
+    select * from all_vendor_root_cause_errors
+),
+
+root_causes_ranked as (
+    -- metrics.md "Root causes": errors descending, then root_cause_code; no shared ranks
+    select
+        root_cause_errors.*,
+        sum(root_cause_errors.errors) over (
+            partition by root_cause_errors.month_start, root_cause_errors.vendor_code
+        ) as coded_errors,
+        row_number() over (
+            partition by root_cause_errors.month_start, root_cause_errors.vendor_code
+            order by root_cause_errors.errors desc, root_cause_errors.root_cause_code asc
+        ) as root_cause_rank
+    from root_cause_errors
+),
+
+top_root_causes as (
+    select
+        root_causes_ranked.month_start,
+        root_causes_ranked.vendor_code,
+        max(root_causes_ranked.coded_errors) as coded_errors,
+        max(root_causes_ranked.root_cause_code) filter (where root_cause_rank = 1) as root_cause_1_code,
+        max(root_causes.root_cause_name) filter (where root_cause_rank = 1) as root_cause_1_name,
+        max(root_causes_ranked.errors) filter (where root_cause_rank = 1) as root_cause_1_errors,
+        max(root_causes_ranked.root_cause_code) filter (where root_cause_rank = 2) as root_cause_2_code,
+        max(root_causes.root_cause_name) filter (where root_cause_rank = 2) as root_cause_2_name,
+        max(root_causes_ranked.errors) filter (where root_cause_rank = 2) as root_cause_2_errors,
+        max(root_causes_ranked.root_cause_code) filter (where root_cause_rank = 3) as root_cause_3_code,
+        max(root_causes.root_cause_name) filter (where root_cause_rank = 3) as root_cause_3_name,
+        max(root_causes_ranked.errors) filter (where root_cause_rank = 3) as root_cause_3_errors
+    from root_causes_ranked
+    left join root_causes
+        on root_causes_ranked.root_cause_code = root_causes.root_cause_code
+    where root_causes_ranked.root_cause_rank <= 3
+    group by root_causes_ranked.month_start, root_causes_ranked.vendor_code
+)
+
+select
+    with_previous.month_start,
+    with_previous.vendor_code,
+    with_previous.vendor_code = 'all' as is_all_vendors,
+    case when with_previous.vendor_code = 'all' then 'All vendors' else vendors.vendor_name end as vendor_name,
+    cast(with_previous.month_start + interval 1 month as timestamp) <= build_as_of.as_of as is_complete_month,
+    cast(with_previous.decisions as bigint) as decisions,
+    cast(with_previous.audits as bigint) as audits,
+    cast(with_previous.correct as bigint) as correct,
+    cast(with_previous.errors as bigint) as errors,
+    cast(with_previous.critical_errors as bigint) as critical_errors,
+    cast(with_previous.score_sum as bigint) as score_sum,
+    cast(with_previous.resolved_disputes as bigint) as resolved_disputes,
+    cast(with_previous.overturned_disputes as bigint) as overturned_disputes,
+    with_previous.audit_sample_rate,
+    with_previous.accuracy,
+    with_previous.accuracy_ci_low,
+    with_previous.accuracy_ci_high,
+    with_previous.margin_of_error,
+    with_previous.critical_error_rate,
+    with_previous.critical_error_rate_ci_low,
+    with_previous.critical_error_rate_ci_high,
+    with_previous.qa_score,
+    with_previous.dispute_overturn_rate,
+    with_previous.accuracy_target,
+    with_previous.critical_error_rate_max,
+    with_previous.audit_sample_rate_target,
+    with_previous.margin_of_error_max,
+    with_previous.target_effective_from,
+    case
+        when with_previous.audits > 0 and with_previous.accuracy_target is not null
+            then with_previous.accuracy >= with_previous.accuracy_target
+    end as target_met,
+    case
+        when with_previous.audits > 0 and with_previous.critical_error_rate_max is not null
+            then with_previous.critical_error_rate <= with_previous.critical_error_rate_max
+    end as critical_target_met,
+    case
+        when with_previous.audits > 0 and with_previous.margin_of_error_max is not null
+            then with_previous.margin_of_error <= with_previous.margin_of_error_max
+    end as sample_adequate,
+    cast(with_previous.queue_slices_below_target as bigint) as queue_slices_below_target,
+    cast(with_previous.queue_slices_with_target_status as bigint) as queue_slices_with_target_status,
+    100.0 * (with_previous.accuracy - with_previous.previous_accuracy) as accuracy_change_mom,
+    100.0 * (with_previous.critical_error_rate - with_previous.previous_critical_error_rate)
+        as critical_error_rate_change_mom,
+    with_previous.qa_score - with_previous.previous_qa_score as qa_score_change_mom,
+    cast(coalesce(top_root_causes.coded_errors, 0) as bigint) as coded_errors,
+    top_root_causes.root_cause_1_code,
+    top_root_causes.root_cause_1_name,
+    cast(top_root_causes.root_cause_1_errors as bigint) as root_cause_1_errors,
+    {{ safe_divide('top_root_causes.root_cause_1_errors', 'top_root_causes.coded_errors') }} as root_cause_1_share,
+    top_root_causes.root_cause_2_code,
+    top_root_causes.root_cause_2_name,
+    cast(top_root_causes.root_cause_2_errors as bigint) as root_cause_2_errors,
+    {{ safe_divide('top_root_causes.root_cause_2_errors', 'top_root_causes.coded_errors') }} as root_cause_2_share,
+    top_root_causes.root_cause_3_code,
+    top_root_causes.root_cause_3_name,
+    cast(top_root_causes.root_cause_3_errors as bigint) as root_cause_3_errors,
+    {{ safe_divide('top_root_causes.root_cause_3_errors', 'top_root_causes.coded_errors') }} as root_cause_3_share,
+    validation_status.validation_status,
+    validation_status.validation_passed,
+    validation_status.validation_run_id,
+    validation_status.validation_run_at
+from with_previous
+cross join build_as_of
+cross join validation_status
+left join vendors
+    on with_previous.vendor_code = vendors.vendor_code
+left join top_root_causes
+    on
+        with_previous.month_start = top_root_causes.month_start
+        and with_previous.vendor_code = top_root_causes.vendor_code

@@ -16,7 +16,7 @@
 
     spec keys:
       types      {column: text|int|number|bool|date|timestamp}; missing columns are text
-      required   [columns]   (a null is missing_required)
+      required   [columns]   (a null or blank value is missing_required)
       enums      {column: [allowed values]}
       checks     [(reason, sql that is true when the typed row FAILS)], in order
       version_column  column ordering versions within a file (e.g. updated_at), optional
@@ -67,13 +67,13 @@ typed as (
             when {{ c }} is not null and {{ tsqa_typed(c, types[c]) }} is null then 'unparseable'
             {%- endfor %}
             {%- for c in required %}
-            when {{ c }} is null then 'missing_required'
+            when {{ tsqa_typed(c, "text") }} is null then 'missing_required'
             {%- endfor %}
             {%- for c in columns if types.get(c, "text") == "timestamp" %}
             when {{ c }} is not null and {{ tsqa_typed(c, "timestamp") }} is null then 'bad_timestamp'
             {%- endfor %}
             {%- for c, allowed in enums.items() %}
-            when {{ c }} is not null and {{ c }} not in ({% for v in allowed %}'{{ v }}'{{ ", " if not loop.last }}{% endfor %}) then 'bad_enum'
+            when {{ tsqa_typed(c, "text") }} not in ({% for v in allowed %}'{{ v }}'{{ ", " if not loop.last }}{% endfor %}) then 'bad_enum'
             {%- endfor %}
             {%- for c in columns if types.get(c, "text") == "timestamp" %}
             when {{ tsqa_typed(c, "timestamp") }} > {{ tsqa_latest_plausible() }} then 'out_of_range'

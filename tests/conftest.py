@@ -103,7 +103,9 @@ class Warehouse:
         """Run `dbt <command>` (seeds, models, tests) on this landing folder; return its output."""
         args = [command]
         if select:
-            args += ["--select", *select]
+            # cautious: a test that also reads an unselected model (a reconciliation
+            # against another mart) runs only when that model is built too
+            args += ["--select", *select, "--indirect-selection", "cautious"]
         args += list(extra)
         result = run_dbt(args, env=self.env, target_path=self.workdir / "target", capture=True)
         return result.stdout

@@ -18,6 +18,78 @@ def _cmd_generate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _gated_build(cfg: settings.Settings, verbose: bool) -> int:
+    from tsqa import publish
+
+    try:
+        outcome = publish.build(cfg, verbose=verbose)
+    except publish.GateError as exc:
+        print(f"\nBUILD STOPPED at step '{exc.stage}'; the published warehouse "
+              f"{publish.absolute(cfg.duckdb_path)} is unchanged.\n{exc}", file=sys.stderr)
+        return 1
+    print(f"\npublished {outcome.published} in {outcome.seconds:.0f}s")
+    print(f"Data Docs: {outcome.data_docs}")
+    return 0
+
+
+def _cmd_build(args: argparse.Namespace) -> int:
+    return _gated_build(settings.load(), args.verbose)
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from tsqa import publish
+
+    cfg = settings.load()
+    working, published = publish.absolute(cfg.working_path), publish.absolute(cfg.duckdb_path)
+    database = Path(args.database).resolve() if args.database else (working if working.exists() else published)
+    if not database.exists():
+        print(f"no warehouse at {database}: run `tsqa build` (or `dbt build`) first", file=sys.stderr)
+        return 2
+    # The published file is only ever read: validate it without recording results.
+    record = database != published
+    print(f"validating {database}" + ("" if record else " (published file: read-only, results not recorded)"))
+    manifest = Path(args.manifest) if args.manifest else publish.PROJECT_DIR / "target" / "manifest.json"
+    report = publish.audit(database, data_docs=publish.data_docs_dir(cfg), manifest=manifest,
+                           as_of=cfg.as_of, write_results=record)
+    print("\n".join(report.summary()))
+    print(f"Data Docs: {report.data_docs}")
+    return 0 if report.passed else 1
+
+
+def _cmd_publish(args: argparse.Namespace) -> int:
+    from tsqa import publish
+
+    try:
+        publish.publish_working(settings.load())
+    except publish.GateError as exc:
+        print(f"not published: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from tsqa import publish
+    from tsqa.generate import generate
+
+    cfg = settings.load()
+    raw_dir = publish.absolute(cfg.raw_dir)
+    print(f"generating sample landing data (scale {args.scale:g}, seed {args.seed}) into {raw_dir}")
+    counts = generate(out=raw_dir, scale=args.scale, seed=args.seed, progress=True)
+    print(f"wrote {sum(counts.values()):,} rows in {len(counts)} entities\n")
+    status = _gated_build(cfg, args.verbose)
+    if status != 0:
+        return status
+    published = publish.absolute(cfg.duckdb_path)
+    print("\nquarantine (rows per entity: raw / current / quarantined / exact duplicates):")
+    for entity, raw, current, quarantined, duplicates in publish.quarantine_summary(published):
+        print(f"  {entity:<24} {raw:>9,} {current:>9,} {quarantined:>7,} {duplicates:>6,}")
+    print(f"\nwarehouse:   {published}")
+    print(f"Data Docs:   {publish.data_docs_dir(cfg) / 'index.html'}")
+    print("quarantine:  tables quarantine.<entity> and quarantine.reconciliation in the warehouse")
+    print("health:      marts.validation_runs, marts.validation_failures")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     cfg = settings.load()
     parser = argparse.ArgumentParser(prog="tsqa", description=__doc__)
@@ -29,6 +101,25 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--out", default=str(cfg.raw_dir), help="landing root (default: TSQA_RAW_DIR)")
     gen.add_argument("--quiet", action="store_true", help="no progress output")
     gen.set_defaults(func=_cmd_generate)
+
+    build = sub.add_parser(
+        "build", help="gated build: dbt build into a working file, GX checkpoints, atomic publish")
+    build.add_argument("--verbose", action="store_true", help="stream dbt's output")
+    build.set_defaults(func=_cmd_build)
+
+    val = sub.add_parser("validate", help="run the GX checkpoints (default: on the working warehouse)")
+    val.add_argument("--database", help="warehouse file (default: working file, else the published one)")
+    val.add_argument("--manifest", help="dbt manifest for the mart contracts (default: target/manifest.json)")
+    val.set_defaults(func=_cmd_validate)
+
+    pub = sub.add_parser("publish", help="publish the working warehouse if its latest validation passed")
+    pub.set_defaults(func=_cmd_publish)
+
+    demo = sub.add_parser("demo", help="generate sample data into TSQA_RAW_DIR, then the gated build")
+    demo.add_argument("--scale", type=float, default=1.0)
+    demo.add_argument("--seed", type=int, default=7)
+    demo.add_argument("--verbose", action="store_true", help="stream dbt's output")
+    demo.set_defaults(func=_cmd_demo)
     return parser
 
 

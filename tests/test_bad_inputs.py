@@ -1,0 +1,354 @@
+"""Landing defence: one test per way a drop can be wrong (validation.md, issue 6).
+
+Each test writes its own landing folder: a minimal valid set (two moderators, two
+decisions, two audits) plus the one bad thing, builds the landing, staging and
+quarantine layers (`dbt build --select +quarantine`, with the reconciliation test),
+and asserts the exact outcome: where each row went and with what reason, and that
+`quarantine.reconciliation` balances for every file of the folder.
+
+To keep the suite fast the reference seeds are loaded once per session into a
+template warehouse that each test copies; the full gated build (dbt + GX + publish)
+runs in tests/test_publish.py.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import Landing, Warehouse
+from tsqa.dbt import DbtError
+from tsqa.publish import check_landing, explain_dbt_failure
+
+AS_OF = "2026-10-05T00:00:00Z"
+
+MODERATORS = [
+    {"moderator_id": "M1", "vendor_code": "inhouse", "site": "DUB", "market": "IE", "language": "en",
+     "role": "moderator", "work_email": "m1@example.com", "hired_on": "2025-01-01",
+     "updated_at": "2026-09-01T00:00:00Z"},
+    {"moderator_id": "A1", "vendor_code": "inhouse", "site": "DUB", "market": "IE", "language": "en",
+     "role": "auditor", "work_email": "a1@example.com", "hired_on": "2025-01-01",
+     "updated_at": "2026-09-01T00:00:00Z"},
+]
+D1 = {"decision_id": "D1", "content_id": "C1", "user_id": "U1", "queue_code": "video_general",
+      "moderator_id": "M1", "action": "remove", "policy_code": "MS-01", "content_type": "video",
+      "market": "IE", "decided_at": "2026-10-01T10:00:00Z", "handle_time_s": "30"}
+D2 = {**D1, "decision_id": "D2", "content_id": "C2", "user_id": "U2", "action": "approve", "policy_code": None,
+      "decided_at": "2026-10-01T11:00:00Z", "handle_time_s": "20"}
+AUDITS = [
+    {"audit_id": "Q1", "decision_id": "D1", "auditor_id": "A1", "audit_source": "random",
+     "audited_at": "2026-10-02T09:00:00Z", "qa_action": "remove", "qa_policy_code": "MS-01",
+     "auditor_notes": "agree"},
+    {"audit_id": "Q2", "decision_id": "D2", "auditor_id": "A1", "audit_source": "random",
+     "audited_at": "2026-10-02T09:30:00Z", "qa_action": "approve", "auditor_notes": "agree"},
+]
+DECISION_HEADER = ("decision_id,content_id,user_id,queue_code,moderator_id,action,policy_code,content_type,"
+                   "market,decided_at,handle_time_s")
+
+
+def decision_line(decision_id: str, **changes: str) -> str:
+    row = {**D2, "decision_id": decision_id, "content_id": "C" + decision_id, **changes}
+    return ",".join("" if row[c] is None else str(row[c]) for c in DECISION_HEADER.split(","))
+
+
+@pytest.fixture(scope="session")
+def seeded(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A warehouse holding only the reference seeds (schema raw), built once."""
+    root = tmp_path_factory.mktemp("seeded")
+    template = Warehouse(root, Landing(root / "raw"), as_of=AS_OF)
+    template.build(command="seed")
+    return template.path
+
+
+@pytest.fixture
+def landing(tmp_path: Path) -> Landing:
+    """The minimal valid set; each test adds its bad drop."""
+    folder = Landing(tmp_path / "raw")
+    folder.drop("moderators", "moderators_2026-09-01", MODERATORS)
+    folder.drop("moderation_decisions", "moderation_decisions_2026-10-01", [D1, D2])
+    folder.drop("qa_audits", "qa_audits_2026-10-02", AUDITS)
+    return folder
+
+
+@pytest.fixture
+def warehouse(tmp_path: Path, landing: Landing, seeded: Path) -> Warehouse:
+    built = Warehouse(tmp_path, landing, as_of=AS_OF)
+    built.path.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(seeded, built.path)
+    return built
+
+
+def build_landing(warehouse: Warehouse) -> None:
+    """Landing, staging base rows, quarantine and reconciliation, with their tests."""
+    warehouse.build("+quarantine", extra=["--exclude", "resource_type:seed"])
+
+
+def statuses(warehouse: Warehouse, entity: str, key: str) -> list[tuple]:
+    """(file, line, key, status, reason) of every landed row, in load order."""
+    return warehouse.query(
+        f"select _source_file, _line, {key}, _status, _reason from staging.base_landing__{entity} "
+        "order by _file_rank, _line"
+    )
+
+
+def assert_reconciled(warehouse: Warehouse, landing: Landing) -> dict[tuple[str, str], tuple]:
+    """Every file of the folder has a balanced reconciliation row; returns them by
+    (entity, file) as (raw, current, superseded, quarantined, exact duplicates)."""
+    rows = warehouse.query(
+        "select entity, source_file, raw_rows, current_rows, superseded_rows, quarantined_rows, "
+        "exact_duplicate_rows, is_balanced from quarantine.reconciliation"
+    )
+    assert all(row[-1] for row in rows), rows
+    found = {(row[0], row[1]): tuple(row[2:7]) for row in rows}
+    files = {(p.parent.name, p.name) for p in landing.root.glob("*/*") if p.suffix in (".csv", ".parquet")}
+    assert files == set(found), (files, set(found))
+    return found
+
+
+VALID = {
+    ("moderators", "moderators_2026-09-01.csv"): (2, 2, 0, 0, 0),
+    ("moderation_decisions", "moderation_decisions_2026-10-01.csv"): (2, 2, 0, 0, 0),
+    ("qa_audits", "qa_audits_2026-10-02.csv"): (2, 2, 0, 0, 0),
+}
+
+
+def test_wrong_column_count(warehouse: Warehouse, landing: Landing) -> None:
+    landing.raw("moderation_decisions", "moderation_decisions_2026-10-03.csv", "\n".join([
+        DECISION_HEADER,
+        decision_line("D3"),
+        decision_line("D4") + ",extra",      # 12 fields
+        "D5,C5,U5,video_general",             # 4 fields
+        decision_line("D6"),
+    ]).encode() + b"\n")
+    build_landing(warehouse)
+
+    assert statuses(warehouse, "moderation_decisions", "decision_id")[2:] == [
+        ("moderation_decisions_2026-10-03.csv", 2, "D3", "current", None),
+        ("moderation_decisions_2026-10-03.csv", 3, None, "quarantined", "wrong_column_count"),
+        ("moderation_decisions_2026-10-03.csv", 4, None, "quarantined", "wrong_column_count"),
+        ("moderation_decisions_2026-10-03.csv", 5, "D6", "current", None),
+    ]
+    assert warehouse.query("select line, reason, file_format from quarantine.moderation_decisions order by line") == [
+        (3, "wrong_column_count", "csv"), (4, "wrong_column_count", "csv")]
+    assert assert_reconciled(warehouse, landing) == {
+        **VALID, ("moderation_decisions", "moderation_decisions_2026-10-03.csv"): (4, 2, 0, 2, 0)}
+
+
+def test_broken_quotes(warehouse: Warehouse, landing: Landing) -> None:
+    # a value with text after its closing quote, then an unterminated quote that runs to
+    # the end of the file (swallowing the line after it into the same malformed record)
+    landing.raw("moderation_decisions", "moderation_decisions_2026-10-03.csv", "\n".join([
+        DECISION_HEADER,
+        decision_line("D3", content_id='"C3"x'),
+        decision_line("D4"),
+        decision_line("D5", content_id='"C5'),
+        decision_line("D6"),
+    ]).encode() + b"\n")
+    build_landing(warehouse)
+
+    assert statuses(warehouse, "moderation_decisions", "decision_id")[2:] == [
+        ("moderation_decisions_2026-10-03.csv", 2, None, "quarantined", "broken_quotes"),
+        ("moderation_decisions_2026-10-03.csv", 3, "D4", "current", None),
+        ("moderation_decisions_2026-10-03.csv", 4, None, "quarantined", "broken_quotes"),
+    ]
+    assert assert_reconciled(warehouse, landing)[
+        ("moderation_decisions", "moderation_decisions_2026-10-03.csv")] == (3, 1, 0, 2, 0)
+
+
+def test_broken_quotes_keep_the_raw_line_where_the_entity_has_no_personal_data(
+        warehouse: Warehouse, landing: Landing) -> None:
+    landing.raw("policy_changes", "policy_changes_2026-10-01.csv",
+                b'policy_code,version,effective_at,change_type,summary\n'
+                b'MS-01,v2,2026-10-01T00:00:00Z,clarification,"Clarified "nudity" examples\n')
+    build_landing(warehouse)
+    assert warehouse.query("select line, reason, raw_line from quarantine.policy_changes") == [
+        (2, "broken_quotes", 'MS-01,v2,2026-10-01T00:00:00Z,clarification,"Clarified "nudity" examples')]
+    assert_reconciled(warehouse, landing)
+
+
+def test_invalid_utf8(warehouse: Warehouse, landing: Landing) -> None:
+    landing.raw("moderation_decisions", "moderation_decisions_2026-10-03.csv",
+                (DECISION_HEADER + "\n" + decision_line("D3") + "\n").encode()
+                + decision_line("D4", market="F\xe9").encode("latin-1") + b"\n"
+                + (decision_line("D5") + "\n").encode())
+    build_landing(warehouse)
+
+    assert statuses(warehouse, "moderation_decisions", "decision_id")[2:] == [
+        ("moderation_decisions_2026-10-03.csv", 2, "D3", "current", None),
+        ("moderation_decisions_2026-10-03.csv", 3, None, "quarantined", "bad_encoding"),
+        ("moderation_decisions_2026-10-03.csv", 4, "D5", "current", None),
+    ]
+    assert_reconciled(warehouse, landing)
+
+
+def test_non_numeric_number(warehouse: Warehouse, landing: Landing) -> None:
+    landing.drop("moderation_decisions", "moderation_decisions_2026-10-03",
+                 [{**D2, "decision_id": "D3", "handle_time_s": "12,5 s"}, {**D2, "decision_id": "D4", "handle_time_s": "NaN"}])
+    build_landing(warehouse)
+
+    assert warehouse.query("select decision_id, line, reason, handle_time_s from quarantine.moderation_decisions "
+                           "order by line") == [("D3", 2, "unparseable", "12,5 s"), ("D4", 3, "unparseable", "NaN")]
+    assert_reconciled(warehouse, landing)
+
+
+def test_bad_enum(warehouse: Warehouse, landing: Landing) -> None:
+    landing.drop("qa_audits", "qa_audits_2026-10-03", [
+        {**AUDITS[0], "audit_id": "Q3", "audit_source": "random", "qa_action": "delete_forever"},
+        {**AUDITS[0], "audit_id": "Q4", "audit_source": "hunch"},
+    ])
+    build_landing(warehouse)
+
+    assert warehouse.query("select audit_id, line, reason, qa_action, audit_source from quarantine.qa_audits "
+                           "order by line") == [
+        ("Q3", 2, "bad_enum", "delete_forever", "random"), ("Q4", 3, "bad_enum", "remove", "hunch")]
+    assert assert_reconciled(warehouse, landing)[("qa_audits", "qa_audits_2026-10-03.csv")] == (2, 0, 0, 2, 0)
+
+
+def test_bad_or_naive_timestamp(warehouse: Warehouse, landing: Landing) -> None:
+    landing.drop("moderation_decisions", "moderation_decisions_2026-10-03", [
+        {**D2, "decision_id": "D3", "decided_at": "2026-10-01T11:00:00"},         # naive: whose clock?
+        {**D2, "decision_id": "D4", "decided_at": "2026-13-01T11:00:00Z"},        # no month 13
+        {**D2, "decision_id": "D5", "decided_at": "01/10/2026 11:00"},            # not ISO 8601
+        {**D2, "decision_id": "D6", "decided_at": "2026-10-01T04:00:00-07:00"},   # valid, stored in UTC
+    ])
+    build_landing(warehouse)
+
+    assert warehouse.query("select decision_id, reason from quarantine.moderation_decisions order by line") == [
+        ("D3", "bad_timestamp"), ("D4", "bad_timestamp"), ("D5", "bad_timestamp")]
+    assert str(warehouse.scalar("select decided_at from staging.base_landing__moderation_decisions "
+                                "where decision_id = 'D6'")) == "2026-10-01 11:00:00"
+    assert_reconciled(warehouse, landing)
+
+
+def test_timestamp_in_the_future(warehouse: Warehouse, landing: Landing) -> None:
+    landing.drop("moderation_decisions", "moderation_decisions_2026-10-03",
+                 [{**D2, "decision_id": "D3", "decided_at": "2026-10-05T00:00:01Z"}])   # after TSQA_AS_OF
+    build_landing(warehouse)
+
+    assert statuses(warehouse, "moderation_decisions", "decision_id")[2:] == [
+        ("moderation_decisions_2026-10-03.csv", 2, "D3", "quarantined", "out_of_range")]
+    assert_reconciled(warehouse, landing)
+
+
+def test_missing_required_value(warehouse: Warehouse, landing: Landing) -> None:
+    landing.drop("moderation_decisions", "moderation_decisions_2026-10-03", [
+        {**D2, "decision_id": "D3", "content_id": None},
+        {**D1, "decision_id": "D4", "policy_code": None},      # an enforcement names its policy
+        {**D2, "decision_id": "D5", "market": "   "},          # blank is missing
+    ])
+    build_landing(warehouse)
+
+    assert warehouse.query("select decision_id, reason from quarantine.moderation_decisions order by line") == [
+        ("D3", "missing_required"), ("D4", "missing_required"), ("D5", "missing_required")]
+    assert_reconciled(warehouse, landing)
+
+
+def test_orphan_reference(warehouse: Warehouse, landing: Landing) -> None:
+    landing.drop("qa_audits", "qa_audits_2026-10-03", [{**AUDITS[0], "audit_id": "Q3", "decision_id": "D404"}])
+    build_landing(warehouse)
+
+    assert warehouse.query("select audit_id, decision_id, source_file, line, reason from quarantine.qa_audits") == [
+        ("Q3", "D404", "qa_audits_2026-10-03.csv", 2, "orphan_reference")]
+    assert warehouse.scalar("select count(*) from staging.base_landing__qa_audits where _status = 'current'") == 2
+    assert_reconciled(warehouse, landing)
+
+
+def test_conflicting_duplicate_ids(warehouse: Warehouse, landing: Landing) -> None:
+    # decisions: the newest version of a key wins (later file, then later line), the
+    # older is superseded; an exact re-send is counted once
+    landing.drop("moderation_decisions", "moderation_decisions_2026-10-03", [
+        {**D1, "action": "restrict"},                            # corrects D1 from the earlier file
+        {**D2, "decision_id": "D3", "handle_time_s": "5"},
+        {**D2, "decision_id": "D3", "handle_time_s": "7"},       # same file, later line wins
+        D2,                                                      # exact re-send of D2
+    ])
+    # calibration: the first label in load order stays, a conflicting one is quarantined
+    landing.drop("calibration_ratings", "calibration_ratings_2026-10-03", [
+        {"session_id": "S1", "session_date": "2026-10-03", "queue_code": "video_general", "item_id": "I1",
+         "rater_id": "M1", "rater_role": "participant", "label": "MS-01"},
+        {"session_id": "S1", "session_date": "2026-10-03", "queue_code": "video_general", "item_id": "I1",
+         "rater_id": "M1", "rater_role": "participant", "label": "approve"},
+    ])
+    build_landing(warehouse)
+
+    assert statuses(warehouse, "moderation_decisions", "decision_id") == [
+        ("moderation_decisions_2026-10-01.csv", 2, "D1", "superseded", None),
+        ("moderation_decisions_2026-10-01.csv", 3, "D2", "current", None),
+        ("moderation_decisions_2026-10-03.csv", 2, "D1", "current", None),
+        ("moderation_decisions_2026-10-03.csv", 3, "D3", "superseded", None),
+        ("moderation_decisions_2026-10-03.csv", 4, "D3", "current", None),
+        ("moderation_decisions_2026-10-03.csv", 5, "D2", "exact_duplicate", None),
+    ]
+    assert warehouse.query("select action from staging.base_landing__moderation_decisions "
+                           "where decision_id = 'D1' and _status = 'current'") == [("restrict",)]
+    assert warehouse.query("select label, reason from quarantine.calibration_ratings") == [
+        ("approve", "duplicate_conflict")]
+    found = assert_reconciled(warehouse, landing)
+    assert found[("moderation_decisions", "moderation_decisions_2026-10-01.csv")] == (2, 1, 1, 0, 0)
+    assert found[("moderation_decisions", "moderation_decisions_2026-10-03.csv")] == (4, 2, 1, 0, 1)
+    assert found[("calibration_ratings", "calibration_ratings_2026-10-03.csv")] == (2, 1, 0, 1, 0)
+
+
+def test_empty_file(warehouse: Warehouse, landing: Landing) -> None:
+    landing.raw("moderation_decisions", "moderation_decisions_2026-10-03.csv", b"")
+    build_landing(warehouse)
+    assert assert_reconciled(warehouse, landing) == {
+        **VALID, ("moderation_decisions", "moderation_decisions_2026-10-03.csv"): (0, 0, 0, 0, 0)}
+
+
+def test_header_only_file(warehouse: Warehouse, landing: Landing) -> None:
+    landing.drop("qa_audits", "qa_audits_2026-10-03", [])
+    build_landing(warehouse)
+    assert assert_reconciled(warehouse, landing) == {
+        **VALID, ("qa_audits", "qa_audits_2026-10-03.csv"): (0, 0, 0, 0, 0)}
+    assert warehouse.scalar("select count(*) from quarantine.qa_audits") == 0
+
+
+def test_unreadable_file(warehouse: Warehouse, landing: Landing) -> None:
+    """A file DuckDB cannot read at all stops the build, naming the file; tests run
+    as root (chmod does not stop reads), so the file is a Parquet drop cut short."""
+    broken = landing.raw("qa_audits", "qa_audits_2026-10-03.parquet", b"PAR1" + b"\x00" * 40 + b"PAR1")
+    with pytest.raises(DbtError) as failure:
+        build_landing(warehouse)
+    assert str(broken) in str(failure.value)
+    hint = explain_dbt_failure(str(failure.value), landing.root)[0]
+    assert hint.startswith(f"The landing file {broken} is not a readable Parquet file")
+    assert "Fix: replace the file with a readable drop, or move it out of" in hint
+    # the gate's own check finds it (and what DuckDB would skip) before dbt runs
+    (landing.root / "qa_audits" / "qa_audits_2026-10-04.csv").mkdir()
+    (landing.root / "qa_audits" / "qa_audits_2026-10-05.csv").symlink_to(landing.root / "nowhere.csv")
+    (landing.root / "qa_audits" / "qa_audits_2026-10-06.parquet").write_bytes(b"not parquet at all")
+    # (the file cut short still has Parquet's magic bytes: only DuckDB can tell)
+    assert check_landing(landing.root).problems == [
+        f"{landing.root}/qa_audits/qa_audits_2026-10-04.csv: is a directory, not a file",
+        f"{landing.root}/qa_audits/qa_audits_2026-10-05.csv: is a broken symbolic link (its target does not exist)",
+        f"{landing.root}/qa_audits/qa_audits_2026-10-06.parquet: is not a Parquet file (no PAR1 magic bytes at "
+        "its start and end: truncated or another format)",
+    ]
+
+
+def test_schema_drift_new_column(warehouse: Warehouse, landing: Landing) -> None:
+    landing.drop("moderation_decisions", "moderation_decisions_2026-10-03",
+                 [{**D2, "decision_id": "D3", "priority": "high"}, {**D2, "decision_id": "D4", "priority": "low"}],
+                 columns=DECISION_HEADER.split(",") + ["priority"])
+    build_landing(warehouse)
+
+    assert statuses(warehouse, "moderation_decisions", "decision_id")[2:] == [
+        ("moderation_decisions_2026-10-03.csv", 2, None, "quarantined", "schema_mismatch"),
+        ("moderation_decisions_2026-10-03.csv", 3, None, "quarantined", "schema_mismatch"),
+    ]
+    assert assert_reconciled(warehouse, landing)[
+        ("moderation_decisions", "moderation_decisions_2026-10-03.csv")] == (2, 0, 0, 2, 0)
+
+
+def test_whole_entity_missing(warehouse: Warehouse, landing: Landing) -> None:
+    shutil.rmtree(landing.root / "qa_audits")
+    build_landing(warehouse)
+
+    assert warehouse.scalar("select count(*) from staging.base_landing__qa_audits") == 0
+    assert warehouse.scalar("select count(*) from quarantine.qa_audits") == 0
+    found = assert_reconciled(warehouse, landing)
+    assert not any(entity == "qa_audits" for entity, _ in found)
+    assert [s for *_, s, _ in statuses(warehouse, "moderation_decisions", "decision_id")] == ["current", "current"]

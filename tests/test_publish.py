@@ -1,0 +1,176 @@
+"""Write, audit, publish (tsqa.publish, `tsqa build|validate|publish`).
+
+One full gated build (dbt build with every test, the GX checkpoints, the atomic
+publish) runs once for the module, while a second process holds the previous
+publication open read-only, as Tableau does. The failure paths reuse its result:
+a working warehouse that fails validation is not published, and a landing file that
+cannot be read stops the build before dbt; in both the published file stays byte
+for byte what it was.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from tests.conftest import Landing
+from tests.test_bad_inputs import AS_OF, AUDITS, D1, D2, MODERATORS
+from tsqa import cli, publish, settings
+from tsqa import validate as v
+
+READER = """
+import sys, duckdb
+con = duckdb.connect(sys.argv[1], read_only=True)
+print(con.execute("select note from marts.previous_marker").fetchone()[0], flush=True)
+sys.stdin.readline()
+print(con.execute("select note from marts.previous_marker").fetchone()[0], flush=True)
+print(con.execute("select count(*) from information_schema.tables where table_name like 'fct_%'").fetchone()[0],
+      flush=True)
+"""
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def environment(root: Path) -> dict[str, str]:
+    return {
+        "TSQA_RAW_DIR": str(root / "raw"),
+        "TSQA_DUCKDB_PATH": str(root / "warehouse" / "tsqa.duckdb"),
+        "TSQA_PII_SALT": "test-salt",
+        "TSQA_AS_OF": AS_OF,
+    }
+
+
+def minimal_landing(root: Path) -> Landing:
+    landing = Landing(root / "raw")
+    landing.drop("moderators", "moderators_2026-09-01", MODERATORS)
+    landing.drop("moderation_decisions", "moderation_decisions_2026-10-01", [D1, D2])
+    landing.drop("qa_audits", "qa_audits_2026-10-02", AUDITS)
+    return landing
+
+
+def previous_publication(path: Path) -> None:
+    """A stand-in for the last publication: a marker table, and the validation
+    history of the run that published it (2 staged decisions then)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with duckdb.connect(str(path)) as con:
+        v.ensure_history_tables(con)
+        con.execute("create table marts.previous_marker as select 'previous publication' as note")
+        con.execute("insert into marts.validation_runs values ('earlier-run', timestamp '2026-10-04 06:00:00', "
+                    "'landing', 'landing__moderation_decisions', 'staging.stg_landing__moderation_decisions', "
+                    "true, 20, 0, 0, 2)")
+
+
+@pytest.fixture(scope="module")
+def gate(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    root = tmp_path_factory.mktemp("gate")
+    minimal_landing(root)
+    cfg = settings.load(environment(root))
+    published = Path(environment(root)["TSQA_DUCKDB_PATH"])
+    previous_publication(published)
+    reader = subprocess.Popen([sys.executable, "-c", READER, str(published)], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True)
+    assert reader.stdout is not None and reader.stdout.readline().strip() == "previous publication"
+    lines: list[str] = []
+    try:
+        outcome = publish.build(cfg, target_path=root / "target", say=lines.append)
+    finally:
+        seen, _ = reader.communicate("again\n", timeout=60)
+    return {"root": root, "cfg": cfg, "published": published, "outcome": outcome, "lines": lines,
+            "reader_saw": seen.split(), "reader_exit": reader.returncode}
+
+
+def test_gated_build_publishes_while_a_reader_holds_the_previous_file(gate: dict) -> None:
+    published: Path = gate["published"]
+    outcome: publish.Outcome = gate["outcome"]
+    assert outcome.published == published and outcome.report is not None and outcome.report.passed
+
+    # the reader kept its snapshot of the previous publication, never a half-built mart
+    assert gate["reader_exit"] == 0
+    assert gate["reader_saw"][:2] == ["previous", "publication"] and gate["reader_saw"][-1] == "0"
+
+    # a new connection sees the new warehouse: marts, and the history carried over
+    with duckdb.connect(str(published), read_only=True) as con:
+        assert con.execute("select count(*) from information_schema.tables "
+                           "where table_name = 'previous_marker'").fetchone()[0] == 0
+        assert con.execute("select count(*) from marts.fct_qa_audits").fetchone()[0] == 2
+        runs = con.execute("select run_id, bool_and(success), count(*) from marts.validation_runs "
+                           "group by run_id order by min(run_at)").fetchall()
+        assert runs[0][:2] == ("earlier-run", True) and len(runs) == 2
+        assert runs[1][1] is True and runs[1][2] > 50
+        assert con.execute("select count(*) from marts.validation_failures").fetchone()[0] == 0
+        assert con.execute("select validation_status from marts.mart_monthly_business_review limit 1"
+                           ).fetchall() in ([], [("passed",)])
+
+    working = gate["cfg"].working_path
+    assert not working.exists() and not Path(str(working) + ".wal").exists()
+    assert outcome.data_docs.exists() and outcome.data_docs == published.parent / "data_docs" / "index.html"
+    # a line per step, with its timing
+    steps = [line for line in gate["lines"] if re.match(r"^\[\d/6\] ", line)]
+    assert [s.split(" ", 1)[1] for s in steps] == [
+        "check landing files ...", "dbt build: models, data tests, unit tests ...", "carry validation history ...",
+        "Great Expectations checkpoints ...", "record the validation status in the reporting marts ...",
+        "publish ..."]
+    assert sum(bool(re.search(r"\(\d+\.\ds\)$", line)) for line in gate["lines"]) >= 6
+
+
+def test_failed_validation_is_not_published(gate: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    env = environment(tmp_path)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    cfg = settings.load(env)
+    published, working = Path(env["TSQA_DUCKDB_PATH"]), cfg.working_path
+    published.parent.mkdir(parents=True)
+    shutil.copyfile(gate["published"], published)
+    shutil.copyfile(gate["published"], working)
+    before = digest(published)
+    # a working warehouse gone wrong: audits vanished, a personal column appeared
+    with duckdb.connect(str(working)) as con:
+        con.execute("delete from marts.fct_qa_audits")
+        con.execute("alter table marts.dim_vendors add column contact_email varchar")
+
+    manifest = gate["root"] / "target" / "manifest.json"
+    assert cli.main(["validate", "--manifest", str(manifest)]) == 1
+    out = capsys.readouterr().out
+    assert "FAILED: marts / marts__fct_qa_audits: row count fell more than 25% since the last published run " \
+           "(2 rows then, at least 1 expected)" in out
+    assert "FAILED: privacy / privacy__dim_vendors: no column named like personal data" in out
+    assert f"Data Docs: {published.parent / 'data_docs' / 'index.html'}" in out
+
+    assert cli.main(["publish"]) == 1
+    assert "failed; nothing was published" in capsys.readouterr().err
+    assert digest(published) == before
+    with duckdb.connect(str(working), read_only=True) as con:
+        failures = con.execute("select suite, expectation, severity from marts.validation_failures "
+                               "order by suite").fetchall()
+    assert ("marts__fct_qa_audits", "expect_table_row_count_to_be_between", "error") in failures
+    assert ("privacy__dim_vendors", "unexpected_rows_expectation", "error") in failures
+
+
+def test_unreadable_landing_file_stops_the_build(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    env = environment(tmp_path)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    landing = minimal_landing(tmp_path)
+    (landing.root / "qa_audits" / "qa_audits_2026-10-03.csv").mkdir()
+    published = Path(env["TSQA_DUCKDB_PATH"])
+    previous_publication(published)
+    before = digest(published)
+
+    assert cli.main(["build"]) == 1
+    err = capsys.readouterr().err
+    assert "BUILD STOPPED at step 'landing'" in err
+    assert f"{landing.root}/qa_audits/qa_audits_2026-10-03.csv: is a directory, not a file" in err
+    assert f"Fix: replace the file with a readable drop, or move it out of {landing.root}/<entity>/" in err
+    assert digest(published) == before
+    assert not settings.load(env).working_path.exists()

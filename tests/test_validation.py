@@ -1,0 +1,239 @@
+"""The Great Expectations gate (tsqa.validate) on small warehouses written by hand.
+
+No dbt here: each test creates the few tables a rule looks at, so that what the
+suites find can be checked by eye. The rules that decide which expectations a table
+gets (naming rules, grains, privacy) are tested without GX; the GX runs check that
+each family of failure is caught, recorded in the warehouse, and that Data Docs and
+the recorded failures never carry a data value.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import duckdb
+
+from tsqa import validate as v
+
+LEAKED_EMAIL = "jane.doe@example.com"
+LEAKED_NOTE = "called the creator at home and they said the video was a joke between friends"
+
+
+def _config(**landing: dict) -> v.Config:
+    """The project's configuration, with the landing suites limited to ``landing``."""
+    base = v.Config.load()
+    return v.Config(landing=landing, marts=base.marts, checkpoints=base.checkpoints)
+
+
+DECISIONS_SPEC = {
+    "columns": {"decision_id": "String", "action": "String", "handle_time_s": "Float", "source_file": "String"},
+    "required": ["decision_id", "action"],
+    "key": ["decision_id"],
+    "enums": {"action": ["approve", "remove"]},
+    "ranges": {"handle_time_s": [0, ""]},
+}
+
+
+def _warehouse(path: Path, *, quality_rows: int = 4) -> Path:
+    """Staging, quarantine and two marts that pass every check."""
+    with duckdb.connect(str(path)) as con:
+        con.execute("create schema staging; create schema quarantine; create schema marts")
+        con.execute("""
+            create table staging.stg_landing__moderation_decisions as
+            select 'D' || i as decision_id, 'approve' as action, (10 * i)::double as handle_time_s,
+                   'd.csv' as source_file
+            from range(1, 11) as t(i)
+        """)
+        con.execute("""
+            create table quarantine.reconciliation as
+            select 'moderation_decisions' as entity, 'd.csv' as source_file, 10::bigint as raw_rows,
+                   10::bigint as current_rows, 0::bigint as superseded_rows, 0::bigint as quarantined_rows,
+                   0::bigint as exact_duplicate_rows, true as is_balanced
+        """)
+        con.execute(f"""
+            create table marts.mart_quality_monthly as
+            select date '2026-01-01' + to_months(i) as month_start, 'video_general' as queue_code,
+                   'inhouse' as vendor_code, 100::bigint as audits, 0.9 as accuracy,
+                   0.83 as accuracy_ci_low, 0.95 as accuracy_ci_high, 0.02 as accuracy_change_mom
+            from range({quality_rows}) as t(i)
+        """)
+        con.execute("""
+            create table marts.dim_root_causes as
+            select 'PPL-KNOW' as root_cause_code,
+                   'The moderator did not know or misremembered the policy that applied to the item.'
+                   as description
+        """)
+    return path
+
+
+def _run(path: Path, tmp_path: Path, config: v.Config, manifest: Path | None = None) -> v.Report:
+    return v.validate(path, data_docs_dir=tmp_path / "data_docs", manifest_path=manifest,
+                      as_of="2026-10-05T00:00:00Z", config=config)
+
+
+def _failed(report: v.Report) -> set[tuple[str, str | None]]:
+    return {(f.suite, f.column) for f in report.blocking}
+
+
+# --- which expectations a table gets (no GX) -------------------------------------
+
+
+def test_naming_rules_choose_ranges_and_ci_checks() -> None:
+    catalog = v.Catalog(
+        columns={("marts", "mart_new"): {
+            "week_start": "DATE", "error_rate": "DOUBLE", "error_rate_ci_low": "DOUBLE",
+            "error_rate_ci_high": "DOUBLE", "error_rate_change_wow": "DOUBLE", "share": "DOUBLE",
+            "fleiss_kappa": "DOUBLE", "audits": "BIGINT", "diff_ci_low": "DOUBLE", "diff_ci_high": "DOUBLE",
+            "audit_sample_rate": "DOUBLE", "queue_code": "VARCHAR",
+        }},
+        row_counts={("marts", "mart_new"): 3},
+    )
+    models = {"mart_new": {"node": {"columns": {}}, "unique": [["week_start", "queue_code"]]}}
+    (plan,) = v.plan_marts(catalog, v.Config.load(), {}, models)
+    ranges = {c.column: (c.kwargs.get("min_value"), c.kwargs.get("max_value"))
+              for c in plan.checks if c.kind == "ExpectColumnValuesToBeBetween"}
+    assert ranges == {
+        "error_rate": (0, 1), "error_rate_ci_low": (0, 1), "error_rate_ci_high": (0, 1), "share": (0, 1),
+        "fleiss_kappa": (-1, 1), "audits": (0, None),
+    }
+    ci = {c.label for c in plan.checks if c.kind == "UnexpectedRowsExpectation"}
+    assert ci == {"error_rate_ci_low <= error_rate <= error_rate_ci_high", "diff_ci_low <= diff_ci_high"}
+    grain = [c.kwargs["column_list"] for c in plan.checks if c.kind == "ExpectCompoundColumnsToBeUnique"]
+    assert grain == [["week_start", "queue_code"]]
+
+
+def test_grain_comes_from_the_registry_and_the_manifest(tmp_path: Path) -> None:
+    manifest = tmp_path / "manifest.json"
+    manifest.write_text(json.dumps({"nodes": {
+        "model.tsqa.mart_x": {"resource_type": "model", "schema": "marts", "name": "mart_x", "alias": "mart_x",
+                              "unique_id": "model.tsqa.mart_x", "constraints": [],
+                              "columns": {"x_id": {"data_type": "varchar", "constraints": []},
+                                          "n": {"data_type": "bigint", "constraints": []}}},
+        "test.tsqa.unique_mart_x_x_id": {"resource_type": "test", "attached_node": "model.tsqa.mart_x",
+                                         "test_metadata": {"name": "unique", "kwargs": {"column_name": "x_id"}}},
+    }}))
+    models = v.manifest_models(manifest)
+    assert models["mart_x"]["unique"] == [["x_id"]]
+    catalog = v.Catalog(columns={("marts", "mart_x"): {"x_id": "VARCHAR", "n": "BIGINT"},
+                                 ("marts", "dim_queues"): {"queue_code": "VARCHAR"}},
+                        row_counts={("marts", "mart_x"): 1, ("marts", "dim_queues"): 1})
+    plans = {p.table: p for p in v.plan_marts(catalog, v.Config.load(), {}, models)}
+    kinds = {(c.kind, c.column) for c in plans["mart_x"].checks}
+    assert ("ExpectColumnValuesToBeUnique", "x_id") in kinds
+    types = [c for c in plans["mart_x"].checks if c.label.startswith("every column has its contract type")]
+    assert [c.label for c in types] == ["every column has its contract type (x_id varchar, n bigint)"]
+    assert ("ExpectColumnValuesToBeUnique", "queue_code") in {(c.kind, c.column) for c in plans["dim_queues"].checks}
+
+
+def test_volume_compares_with_the_last_passed_run() -> None:
+    config = v.Config.load()
+    assert v.volume_checks("marts.x", 10, {}, config) == []
+    drop, growth = v.volume_checks("marts.x", 10, {"marts.x": 100}, config)
+    assert drop.kwargs == {"min_value": 75} and drop.severity == "error"
+    assert growth.kwargs == {"max_value": 500} and growth.severity == "warn"
+
+
+# --- GX runs ---------------------------------------------------------------------
+
+
+def test_clean_warehouse_passes_and_is_recorded(tmp_path: Path) -> None:
+    path = _warehouse(tmp_path / "w.duckdb")
+    report = _run(path, tmp_path, _config(moderation_decisions=DECISIONS_SPEC))
+
+    assert report.passed, report.summary()
+    assert {r.suite for r in report.runs} == {
+        "landing__moderation_decisions", "reconciliation", "marts__mart_quality_monthly",
+        "marts__dim_root_causes", "privacy__mart_quality_monthly", "privacy__dim_root_causes",
+    }
+    assert (tmp_path / "data_docs" / "index.html").exists()
+    with duckdb.connect(str(path), read_only=True) as con:
+        runs = con.execute("select suite, success, evaluated, failed, row_count from marts.validation_runs "
+                           "order by suite").fetchall()
+        assert ("marts__mart_quality_monthly", True, runs[2][2], 0, 4) == runs[2]
+        assert con.execute("select count(*) from marts.validation_failures").fetchone()[0] == 0
+    # the next run compares row counts with this one: a fall of more than 25% stops it
+    with duckdb.connect(str(path)) as con:
+        con.execute("delete from marts.mart_quality_monthly where month_start > date '2026-01-01'")
+    second = _run(path, tmp_path, _config(moderation_decisions=DECISIONS_SPEC))
+    assert not second.passed
+    (drop,) = second.blocking
+    assert (drop.suite, drop.expectation) == ("marts__mart_quality_monthly", "expect_table_row_count_to_be_between")
+    assert "4 rows then, at least 3 expected" in drop.description
+
+
+def test_every_family_of_failure_is_caught_without_leaking_values(tmp_path: Path) -> None:
+    path = _warehouse(tmp_path / "w.duckdb")
+    with duckdb.connect(str(path)) as con:
+        con.execute("insert into staging.stg_landing__moderation_decisions values "
+                    "('D1', 'nuke', -5, 'd2.csv'), (null, 'approve', 1, 'd2.csv')")
+        con.execute("insert into quarantine.reconciliation values "
+                    "('qa_audits', 'qa_audits_2026-10-09.csv', 100, 30, 0, 60, 0, false)")
+        con.execute("update marts.mart_quality_monthly set accuracy = 1.2, accuracy_ci_high = 1.3 "
+                    "where month_start = date '2026-02-01'")
+        con.execute("update marts.mart_quality_monthly set accuracy_ci_low = 0.95 "
+                    "where month_start = date '2026-03-01'")
+        con.execute(f"""
+            create table marts.fct_leaky as
+            select 'A' || i as audit_id, '{LEAKED_EMAIL}' as contact, 'U' || i as user_id,
+                   '{LEAKED_NOTE} ' || i as auditor_comment
+            from range(60) as t(i)
+        """)
+    report = _run(path, tmp_path, _config(moderation_decisions=DECISIONS_SPEC))
+
+    assert not report.passed
+    failed = _failed(report)
+    assert {
+        ("landing__moderation_decisions", "decision_id"),       # null and duplicate D1
+        ("landing__moderation_decisions", "action"),            # not in the enum
+        ("landing__moderation_decisions", "handle_time_s"),     # negative
+        ("reconciliation", "is_balanced"),
+        ("reconciliation", "quarantined_rows"),
+        ("marts__mart_quality_monthly", "accuracy"),            # 1.2 outside [0, 1]
+        ("marts__mart_quality_monthly", "accuracy_ci_high"),
+    } <= failed
+    by_label = {f.description for f in report.blocking}
+    assert any(d.startswith("accuracy_ci_low <= accuracy <= accuracy_ci_high") for d in by_label)
+    assert "raw rows = current + superseded + quarantined + exact duplicates, for every file: " \
+           "qa_audits/qa_audits_2026-10-09.csv" in by_label
+    assert any("qa_audits/qa_audits_2026-10-09.csv: 60 of 100 rows quarantined" in d for d in by_label)
+    privacy = {f.description for f in report.blocking if f.suite == "privacy__fct_leaky"}
+    assert any(d.startswith("no column named like personal data") and d.endswith(": user_id") for d in privacy)
+    assert "no email-like value in any text column: contact" in privacy
+    assert any(d.startswith("no free text") and d.endswith(": auditor_comment") for d in privacy)
+    assert not any(f.suite == "privacy__mart_quality_monthly" for f in report.failures)
+
+    with duckdb.connect(str(path), read_only=True) as con:
+        recorded = con.execute("select suite, expectation, column_name, severity, description "
+                               "from marts.validation_failures").fetchall()
+        runs = dict(con.execute("select suite, success from marts.validation_runs").fetchall())
+    assert len(recorded) == len(report.failures)
+    assert runs["privacy__fct_leaky"] is False and runs["privacy__dim_root_causes"] is True
+    # no identifier or personal value anywhere in the results or the report
+    stored = "\n".join(str(row) for row in recorded)
+    docs = "\n".join(p.read_text(errors="replace") for p in (tmp_path / "data_docs").rglob("*")
+                     if p.is_file() and p.suffix in (".html", ".json"))
+    for secret in (LEAKED_EMAIL, LEAKED_NOTE, "'D1'", "nuke", "U17"):
+        assert secret not in stored
+        assert secret not in docs
+
+
+def test_a_missing_staging_table_fails_its_suite(tmp_path: Path) -> None:
+    path = _warehouse(tmp_path / "w.duckdb")
+    report = _run(path, tmp_path, _config(qa_audits={"columns": {"audit_id": "String"}}))
+    (missing,) = report.blocking
+    assert (missing.suite, missing.expectation) == ("landing__qa_audits", "table_exists")
+    assert "staging.stg_landing__qa_audits is not in the warehouse" in missing.description
+
+
+def test_stale_entity_warns_but_does_not_stop(tmp_path: Path) -> None:
+    path = _warehouse(tmp_path / "w.duckdb")
+    with duckdb.connect(str(path)) as con:
+        con.execute(f"alter table staging.stg_landing__moderation_decisions add column decided_at timestamp "
+                    "default timestamp '2026-09-01 00:00:00'")
+    spec = {**DECISIONS_SPEC, "columns": {**DECISIONS_SPEC["columns"], "decided_at": "DateTime"},
+            "freshness": {"column": "decided_at", "max_age_days": 7}}
+    report = _run(path, tmp_path, _config(moderation_decisions=spec))
+    assert report.passed
+    (stale,) = report.warnings
+    assert stale.column == "decided_at" and "at most 7 days before the as-of time 2026-10-05" in stale.description

@@ -1,0 +1,445 @@
+"""Write, audit, publish (validation.md): the gated build.
+
+``build`` writes a fresh *working* warehouse beside the published one
+(``Settings.working_path``), runs ``dbt build`` (every model, data test and unit test)
+into it, carries the validation history over, runs the Great Expectations checkpoints
+against it, and only if everything passed replaces the published file with it in one
+atomic rename (``os.replace``).
+
+- The published file is never opened for writing. It is read (read-only, ATTACHed)
+  only to copy its validation history into the working file, which the row-count
+  checks compare against.
+- Readers (Tableau, notebooks) may hold the published file open read-only the whole
+  time: the rename swaps the directory entry, the reader keeps the snapshot it opened
+  until it reconnects, and a new connection sees the whole new warehouse. No reader
+  ever sees a half-built mart: nothing is built in the published file.
+- On any failure the published file is left byte for byte as it was, the command
+  exits non-zero and says which check failed and where the Data Docs are.
+
+``audit`` (``tsqa validate``) and ``publish_working`` (``tsqa publish``) are the two
+halves of the gate on their own, for a working warehouse built by hand.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import re
+import shutil
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from tsqa import validate as gx_validate
+from tsqa.dbt import DbtError, run_dbt
+from tsqa.settings import PROJECT_DIR, Settings
+
+Say = Callable[[str], None]
+
+#: Entity folders the landing layer reads (raw_contract.md).
+LANDING_ENTITIES = (
+    "moderators", "moderation_decisions", "qa_audits", "audit_disputes", "calibration_ratings",
+    "rca_cases", "policy_changes", "training_completions", "le_requests", "lert_assessments",
+    "escalations", "experiment_assignments",
+)
+LANDING_SUFFIXES = (".csv", ".parquet")
+
+
+class GateError(RuntimeError):
+    """The gate stopped: ``stage`` is the step, the message says why and what to do."""
+
+    def __init__(self, stage: str, message: str) -> None:
+        super().__init__(message)
+        self.stage = stage
+
+
+@dataclass
+class Outcome:
+    published: Path
+    data_docs: Path
+    report: gx_validate.Report | None
+    seconds: float
+
+
+# ---------------------------------------------------------------------------
+# Paths
+# ---------------------------------------------------------------------------
+
+
+def data_docs_dir(cfg: Settings) -> Path:
+    return absolute(cfg.artifacts_dir) / "data_docs"
+
+
+def absolute(path: Path) -> Path:
+    return path if path.is_absolute() else (Path.cwd() / path).resolve()
+
+
+def _sidecars(database: Path) -> list[Path]:
+    """Files DuckDB keeps beside a database file."""
+    return [database.with_name(database.name + ".wal")]
+
+
+def _remove_database(database: Path) -> None:
+    for path in [database, *_sidecars(database)]:
+        path.unlink(missing_ok=True)
+    shutil.rmtree(database.with_name(database.name + ".tmp"), ignore_errors=True)
+
+
+@contextlib.contextmanager
+def _build_lock(working: Path) -> Iterator[None]:
+    """One gated build per warehouse at a time (they share the working file)."""
+    working.parent.mkdir(parents=True, exist_ok=True)
+    lock_path = working.with_name(working.name + ".lock")
+    with lock_path.open("w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            raise GateError("lock", f"another build of {working} is running (lock {lock_path}); "
+                                    "wait for it to finish") from exc
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+# ---------------------------------------------------------------------------
+# Step 1: landing files that cannot be read
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LandingCheck:
+    files: int
+    problems: list[str]
+    ignored: list[str]
+
+
+def check_landing(raw_dir: Path) -> LandingCheck:
+    """Every ``<raw_dir>/<entity>/*.csv|*.parquet`` must be a regular file DuckDB can
+    read. DuckDB's glob silently skips directories and dangling links named like a
+    drop, and a file it cannot open stops dbt with a message naming the file but not
+    the fix; this says both before anything is built. A missing or empty folder is
+    fine (zero rows). Other files are ignored by the landing layer and listed."""
+    problems: list[str] = []
+    ignored: list[str] = []
+    files = 0
+    if not raw_dir.exists():
+        return LandingCheck(0, [], [])
+    for folder in sorted(p for p in raw_dir.iterdir()):
+        if folder.name.startswith("."):
+            continue
+        if not folder.is_dir() or folder.name not in LANDING_ENTITIES:
+            ignored.append(f"{folder} (not a landing entity folder)")
+            continue
+        for entry in sorted(folder.iterdir()):
+            if entry.name.startswith("."):
+                continue
+            if not entry.name.endswith(LANDING_SUFFIXES):
+                ignored.append(f"{entry} (only *.csv and *.parquet are read)")
+                continue
+            files += 1
+            problem = _unreadable(entry)
+            if problem:
+                problems.append(f"{entry}: {problem}")
+    return LandingCheck(files, problems, ignored)
+
+
+def _unreadable(path: Path) -> str | None:
+    if path.is_symlink() and not path.exists():
+        return "is a broken symbolic link (its target does not exist)"
+    if path.is_dir():
+        return "is a directory, not a file"
+    if not path.is_file():
+        return "is not a regular file"
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(4)
+            size = path.stat().st_size
+            if path.suffix == ".parquet":
+                if size < 12:
+                    return f"is not a Parquet file ({size} bytes: too small)"
+                handle.seek(-4, os.SEEK_END)
+                tail = handle.read(4)
+                if head != b"PAR1" or tail != b"PAR1":
+                    return "is not a Parquet file (no PAR1 magic bytes at its start and end: truncated or another format)"
+    except PermissionError:
+        return "cannot be opened: permission denied"
+    except OSError as exc:
+        return f"cannot be read: {exc.strerror or exc}"
+    return None
+
+
+def _landing_fix(raw_dir: Path) -> str:
+    return (f"Fix: replace the file with a readable drop, or move it out of {raw_dir}/<entity>/ "
+            "(to reload it later), then run `tsqa build` again.")
+
+
+# ---------------------------------------------------------------------------
+# Step 2: dbt
+# ---------------------------------------------------------------------------
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+_FILE_PROBLEMS = (
+    ("too small to be a Parquet file", "is not a Parquet file (too small)"),
+    ("Footer length error", "is not a readable Parquet file (corrupt footer)"),
+    ("No magic bytes found", "is not a Parquet file"),
+    ("Permission denied", "cannot be opened: permission denied"),
+    ("No files found that match", "disappeared or cannot be listed"),
+    ("Cannot open file", "cannot be opened"),
+)
+
+
+def explain_dbt_failure(output: str, raw_dir: Path | None = None) -> list[str]:
+    """The lines of dbt's output that say what failed, and for a landing file that
+    could not be read, the file, what is wrong with it and how to fix it."""
+    lines = [_ANSI.sub("", line).rstrip() for line in output.splitlines()]
+    picked: list[str] = []
+    for i, line in enumerate(lines):
+        text = line.split("  ", 1)[-1].strip() if re.match(r"^\d\d:\d\d:\d\d", line) else line.strip()
+        if re.search(r"(Failure in |Error in |Runtime Error|Compilation Error|Database Error)", text):
+            picked.append(text)
+            for follow in lines[i + 1:i + 6]:
+                follow = follow.strip()
+                if not follow or follow.startswith("compiled code"):
+                    break
+                picked.append("  " + follow)
+    hints = []
+    whole = "\n".join(lines)
+    for needle, meaning in _FILE_PROBLEMS:
+        for match in re.finditer(re.escape(needle), whole):
+            window = whole[max(0, match.start() - 400): match.end() + 400]
+            found = re.search(r"""['"]([^'"]+\.(?:csv|parquet))['"]""", window)
+            if found:
+                hint = f"The landing file {found.group(1)} {meaning}. " + _landing_fix(raw_dir or Path("<raw_dir>"))
+                if hint not in hints:
+                    hints.append(hint)
+    summary = [line.strip() for line in lines if line.strip().startswith("Done. PASS=")]
+    return hints + picked[:40] + summary[-1:]
+
+
+def _dbt_env(cfg: Settings, database: Path) -> dict[str, str]:
+    env = {
+        "TSQA_RAW_DIR": str(absolute(cfg.raw_dir)),
+        "TSQA_DUCKDB_PATH": str(database),
+        "TSQA_PII_SALT": cfg.pii_salt,
+        # DuckDB spills beside the working file, never beside the published one
+        "TSQA_TEMP_DIR": str(database.with_name(database.name + ".tmp")),
+    }
+    if cfg.as_of:
+        env["TSQA_AS_OF"] = cfg.as_of
+    return env
+
+
+# ---------------------------------------------------------------------------
+# Step 3: validation history
+# ---------------------------------------------------------------------------
+
+
+def carry_history(working: Path, sources: Sequence[Path]) -> int:
+    """Copy ``marts.validation_runs``/``validation_failures`` of each source warehouse
+    (attached read-only) into ``working``, skipping runs already there. Returns the
+    number of runs now in the history."""
+    con = duckdb.connect(str(working))
+    try:
+        gx_validate.ensure_history_tables(con)
+        for index, source in enumerate(sources):
+            if not source.exists():
+                continue
+            alias = f"previous_{index}"
+            try:
+                con.execute(f"attach {gx_validate.quote_literal(str(source))} as {alias} (read_only)")
+            except duckdb.Error as exc:
+                raise GateError("history", f"cannot read the validation history of {source}: "
+                                           f"{str(exc).splitlines()[0]}") from exc
+            try:
+                if not gx_validate.has_history(con, alias):
+                    continue
+                for table in ("validation_runs", "validation_failures"):
+                    con.execute(
+                        f"insert into {gx_validate.MARTS_SCHEMA}.{table} by name "
+                        f"select * from {alias}.{gx_validate.MARTS_SCHEMA}.{table} "
+                        f"where run_id not in (select run_id from {gx_validate.MARTS_SCHEMA}.{table})"
+                    )
+            finally:
+                con.execute(f"detach {alias}")
+        con.execute("checkpoint")
+        return con.execute(
+            f"select count(distinct run_id) from {gx_validate.MARTS_SCHEMA}.validation_runs"
+        ).fetchone()[0]
+    finally:
+        con.close()
+
+
+# ---------------------------------------------------------------------------
+# Steps 4 and 5: audit, publish
+# ---------------------------------------------------------------------------
+
+
+def audit(database: Path, *, data_docs: Path, manifest: Path | None, as_of: str | None,
+          write_results: bool = True, say: Say = print) -> gx_validate.Report:
+    return gx_validate.validate(database, data_docs_dir=data_docs, manifest_path=manifest, as_of=as_of,
+                                write_results=write_results, progress=say)
+
+
+def latest_run_passed(database: Path) -> tuple[str | None, bool]:
+    """The latest validation run recorded in ``database`` and whether all its suites
+    passed."""
+    con = duckdb.connect(str(database), read_only=True)
+    try:
+        if not gx_validate.has_history(con):
+            return None, False
+        row = con.execute(
+            f"select run_id, bool_and(success) from {gx_validate.MARTS_SCHEMA}.validation_runs "
+            "group by run_id order by max(run_at) desc, run_id desc limit 1"
+        ).fetchone()
+        return (row[0], bool(row[1])) if row else (None, False)
+    finally:
+        con.close()
+
+
+def replace_atomically(working: Path, published: Path) -> None:
+    """Publish: rename the working file over the published one (atomic on one file
+    system). Readers holding the old file keep their snapshot until they reconnect."""
+    leftover = [p for p in _sidecars(working) if p.exists()]
+    if leftover:
+        raise GateError("publish", f"{working} still has a write-ahead log ({leftover[0]}): "
+                                   "a connection to it was not closed; nothing was published")
+    published.parent.mkdir(parents=True, exist_ok=True)
+    with working.open("rb+") as handle:
+        os.fsync(handle.fileno())
+    try:
+        os.replace(working, published)
+    except OSError as exc:  # e.g. Windows, where a reader's open handle blocks a rename
+        raise GateError("publish", f"could not replace {published} with {working}: {exc}; "
+                                   "nothing was published") from exc
+    directory = os.open(published.parent, os.O_RDONLY)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)
+    shutil.rmtree(working.with_name(working.name + ".tmp"), ignore_errors=True)
+
+
+def publish_working(cfg: Settings, *, say: Say = print) -> Path:
+    """``tsqa publish``: publish the working warehouse if its latest validation run
+    passed."""
+    working, published = absolute(cfg.working_path), absolute(cfg.duckdb_path)
+    if not working.exists():
+        raise GateError("publish", f"no working warehouse at {working}: run `tsqa build`")
+    run_id, passed = latest_run_passed(working)
+    if run_id is None:
+        raise GateError("publish", f"{working} has not been validated: run `tsqa validate` first")
+    if not passed:
+        raise GateError("publish", f"the latest validation run of {working} ({run_id}) failed; "
+                                   f"nothing was published (Data Docs: {data_docs_dir(cfg) / 'index.html'})")
+    replace_atomically(working, published)
+    say(f"published {working} -> {published} (validation run {run_id})")
+    return published
+
+
+# ---------------------------------------------------------------------------
+# The gated build
+# ---------------------------------------------------------------------------
+
+
+class _Steps:
+    def __init__(self, total: int, say: Say) -> None:
+        self.total, self.say, self.number = total, say, 0
+
+    @contextlib.contextmanager
+    def step(self, title: str) -> Iterator[list[str]]:
+        self.number += 1
+        self.say(f"[{self.number}/{self.total}] {title} ...")
+        started = time.monotonic()
+        result: list[str] = []
+        try:
+            yield result
+        except BaseException:
+            self.say(f"      FAILED ({time.monotonic() - started:.1f}s)")
+            raise
+        done = "; ".join(result) or "ok"
+        self.say(f"      {done} ({time.monotonic() - started:.1f}s)")
+
+
+def build(cfg: Settings, *, target_path: Path | None = None, verbose: bool = False,
+          say: Say = print) -> Outcome:
+    """The gated build. Raises GateError (the published file untouched) when any
+    step fails."""
+    started = time.monotonic()
+    working, published = absolute(cfg.working_path), absolute(cfg.duckdb_path)
+    raw_dir, docs = absolute(cfg.raw_dir), data_docs_dir(cfg)
+    target = target_path or PROJECT_DIR / "target"
+    previous_attempt = working.with_name(working.stem + ".previous.duckdb")
+    steps = _Steps(6, say)
+    say(f"tsqa build: {raw_dir} -> {published} (working file {working.name})")
+    with _build_lock(working):
+        with steps.step("check landing files") as note:
+            checked = check_landing(raw_dir)
+            for line in checked.ignored:
+                say(f"      ignored: {line}")
+            if checked.problems:
+                raise GateError("landing", "\n".join(
+                    ["a landing file cannot be read:", *(f"  {p}" for p in checked.problems), _landing_fix(raw_dir)]))
+            note.append(f"{checked.files} files readable")
+
+        with steps.step("dbt build: models, data tests, unit tests") as note:
+            # Keep the last attempt's validation history (a failed run is history too),
+            # then start from an empty file: nothing is copied from the published one.
+            _remove_database(previous_attempt)
+            if working.exists():
+                os.replace(working, previous_attempt)
+            _remove_database(working)
+            try:
+                result = run_dbt(["build"], env=_dbt_env(cfg, working), target_path=target, capture=not verbose)
+            except DbtError as exc:
+                explained = explain_dbt_failure(str(exc), raw_dir)
+                raise GateError("dbt", "\n".join(["dbt build failed:", *(f"  {x}" for x in explained),
+                                                  f"Full log: {target / 'logs' / 'dbt.log'}"])) from exc
+            done = [line for line in (result.stdout or "").splitlines() if "Done. PASS=" in line]
+            note.append(_ANSI.sub("", done[-1]).split("Done. ", 1)[-1] if done else "ok")
+
+        with steps.step("carry validation history") as note:
+            runs = carry_history(working, [published, previous_attempt])
+            _remove_database(previous_attempt)
+            note.append(f"{runs} earlier runs")
+
+        with steps.step("Great Expectations checkpoints") as note:
+            report = audit(working, data_docs=docs, manifest=target / "manifest.json", as_of=cfg.as_of,
+                           say=say)
+            note.append(report.summary()[0])
+            if not report.passed:
+                raise GateError("validation", "\n".join(
+                    ["validation failed; nothing was published:", *report.summary(),
+                     f"Data Docs: {report.data_docs}"]))
+
+        with steps.step("record the validation status in the reporting marts") as note:
+            # the reporting marts show whether the build that holds them passed the gate
+            # (int_reporting__validation_status reads marts.validation_runs)
+            try:
+                run_dbt(["run", "--select", "tag:validation_status"], env=_dbt_env(cfg, working),
+                        target_path=target, capture=not verbose)
+            except DbtError as exc:
+                raise GateError("dbt", "\n".join(["re-running the reporting marts failed:",
+                                                  *(f"  {x}" for x in explain_dbt_failure(str(exc)))])) from exc
+            note.append("ok")
+
+        with steps.step("publish") as note:
+            replace_atomically(working, published)
+            note.append(f"{published}")
+    return Outcome(published, docs / "index.html", report, time.monotonic() - started)
+
+
+def quarantine_summary(database: Path) -> list[tuple[str, int, int, int, int]]:
+    """Per entity: raw rows, current, quarantined, exact duplicates (for the demo)."""
+    con = duckdb.connect(str(database), read_only=True)
+    try:
+        return con.execute(
+            "select entity, sum(raw_rows), sum(current_rows), sum(quarantined_rows), "
+            "sum(exact_duplicate_rows) from quarantine.reconciliation group by entity order by entity"
+        ).fetchall()
+    finally:
+        con.close()

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from tsqa import settings
+from tsqa.report import add_report_command
 
 
 def _cmd_generate(args: argparse.Namespace) -> int:
@@ -28,7 +29,13 @@ def _gated_build(cfg: settings.Settings, verbose: bool) -> int:
               f"{publish.absolute(cfg.duckdb_path)} is unchanged.\n{exc}", file=sys.stderr)
         return 1
     print(f"\npublished {outcome.published} in {outcome.seconds:.0f}s")
-    print(f"Data Docs: {outcome.data_docs}")
+    print(f"Data Docs:        {outcome.data_docs}")
+    if outcome.dbt_docs:
+        print(f"dbt docs:         {outcome.dbt_docs}")
+    if outcome.report_page:
+        print(f"Quality Report:   {outcome.report_page}")
+    if outcome.extracts:
+        print(f"Tableau extracts: {outcome.extracts[0].parent} ({len(outcome.extracts)} .hyper files)")
     return 0
 
 
@@ -83,10 +90,10 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     print("\nquarantine (rows per entity: raw / current / quarantined / exact duplicates):")
     for entity, raw, current, quarantined, duplicates in publish.quarantine_summary(published):
         print(f"  {entity:<24} {raw:>9,} {current:>9,} {quarantined:>7,} {duplicates:>6,}")
-    print(f"\nwarehouse:   {published}")
-    print(f"Data Docs:   {publish.data_docs_dir(cfg) / 'index.html'}")
-    print("quarantine:  tables quarantine.<entity> and quarantine.reconciliation in the warehouse")
-    print("health:      marts.validation_runs, marts.validation_failures")
+    print("\nwhat to open next:")
+    print(f"  the warehouse (DuckDB, open read-only; Tableau: see README) {published}")
+    print("  quarantine and reconciliation: tables quarantine.<entity>, quarantine.reconciliation")
+    print("  data health for Tableau: marts.validation_runs, marts.validation_failures")
     return 0
 
 
@@ -120,6 +127,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=7)
     demo.add_argument("--verbose", action="store_true", help="stream dbt's output")
     demo.set_defaults(func=_cmd_demo)
+    add_report_command(sub)
     return parser
 
 

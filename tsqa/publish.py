@@ -15,6 +15,9 @@ atomic rename (``os.replace``).
   ever sees a half-built mart: nothing is built in the published file.
 - On any failure the published file is left byte for byte as it was, the command
   exits non-zero and says which check failed and where the Data Docs are.
+- After the swap, the artefacts people open are written from the published file:
+  dbt docs (generated from the working file just before the swap), one Tableau
+  ``.hyper`` extract per mart and the Monthly Quality Report page of the latest month.
 
 ``audit`` (``tsqa validate``) and ``publish_working`` (``tsqa publish``) are the two
 halves of the gate on their own, for a working warehouse built by hand.
@@ -29,13 +32,15 @@ import re
 import shutil
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 
 from tsqa import validate as gx_validate
 from tsqa.dbt import DbtError, run_dbt
+from tsqa.hyper import write_extracts
+from tsqa.report import write_report
 from tsqa.settings import PROJECT_DIR, Settings
 
 Say = Callable[[str], None]
@@ -63,6 +68,9 @@ class Outcome:
     data_docs: Path
     report: gx_validate.Report | None
     seconds: float
+    dbt_docs: Path | None = None
+    extracts: list[Path] = field(default_factory=list)
+    report_page: Path | None = None
 
 
 # ---------------------------------------------------------------------------
@@ -374,7 +382,7 @@ def build(cfg: Settings, *, target_path: Path | None = None, verbose: bool = Fal
     raw_dir, docs = absolute(cfg.raw_dir), data_docs_dir(cfg)
     target = target_path or PROJECT_DIR / "target"
     previous_attempt = working.with_name(working.stem + ".previous.duckdb")
-    steps = _Steps(6, say)
+    steps = _Steps(8, say)
     say(f"tsqa build: {raw_dir} -> {published} (working file {working.name})")
     with _build_lock(working):
         with steps.step("check landing files") as note:
@@ -427,10 +435,43 @@ def build(cfg: Settings, *, target_path: Path | None = None, verbose: bool = Fal
                                                   *(f"  {x}" for x in explain_dbt_failure(str(exc)))])) from exc
             note.append("ok")
 
+        with steps.step("dbt docs (lineage, model and column documentation)") as note:
+            try:
+                run_dbt(["docs", "generate", "--static"], env=_dbt_env(cfg, working),
+                        target_path=target, capture=not verbose)
+            except DbtError as exc:
+                raise GateError("dbt", "\n".join(["dbt docs generate failed:",
+                                                  *(f"  {x}" for x in explain_dbt_failure(str(exc)))])) from exc
+            dbt_docs = absolute(cfg.artifacts_dir) / "dbt_docs" / "index.html"
+            dbt_docs.parent.mkdir(parents=True, exist_ok=True)
+            staged = dbt_docs.with_name("index.html.tmp")
+            shutil.copyfile(target / "static_index.html", staged)
+            note.append(str(dbt_docs))
+
         with steps.step("publish") as note:
             replace_atomically(working, published)
+            os.replace(staged, dbt_docs)
             note.append(f"{published}")
-    return Outcome(published, docs / "index.html", report, time.monotonic() - started)
+
+        with steps.step("Tableau extracts and the Monthly Quality Report") as note:
+            extracts = write_extracts(published, absolute(cfg.artifacts_dir) / "extracts")
+            report_page = None
+            month = latest_report_month(published)
+            if month is not None:
+                report_page = write_report(published, month, data_docs=docs / "index.html")
+            note.append(f"{len(extracts)} extracts" + (f", report {month}" if month else ", no month to report"))
+    return Outcome(published, docs / "index.html", report, time.monotonic() - started,
+                   dbt_docs=dbt_docs, extracts=extracts, report_page=report_page)
+
+
+def latest_report_month(database: Path) -> str | None:
+    """The latest month of the Monthly Quality Report mart ('2026-10'), if any."""
+    con = duckdb.connect(str(database), read_only=True)
+    try:
+        month = con.execute("select max(month_start) from marts.mart_monthly_quality_report").fetchone()[0]
+    finally:
+        con.close()
+    return None if month is None else f"{month:%Y-%m}"
 
 
 def quarantine_summary(database: Path) -> list[tuple[str, int, int, int, int]]:

@@ -113,6 +113,17 @@
             "select name from parquet_schema(" ~ tsqa_file_list(parquet_files) ~ ") group by name"
         ) -%}
         {%- for name in schema.columns[0].values() -%}{%- do parquet_columns.update({name: true}) -%}{%- endfor -%}
+        {#- Parquet is read by column name; a file whose columns are not exactly the
+            contract's (one extra, missing or renamed) is schema drift, as for CSV. -#}
+        {%- set drift = run_query(
+            "with files as (select unnest(" ~ tsqa_file_list(parquet_files) ~ ") as file_name),"
+            ~ " leaves as (select file_name, list_sort(list(name)) as names"
+            ~ " from parquet_schema(" ~ tsqa_file_list(parquet_files) ~ ")"
+            ~ " where num_children is null or num_children = 0 group by file_name)"
+            ~ " select files.file_name from files left join leaves on files.file_name = leaves.file_name"
+            ~ " where leaves.names is null or leaves.names <> " ~ tsqa_file_list(columns | sort)
+        ) -%}
+        {%- set drifted_parquet = drift.columns[0].values() | list -%}
     {%- endif -%}
 
 with
@@ -245,7 +256,13 @@ parquet_rows as (
         filename,
         'parquet' as file_format,
         file_row_number + 1 as line,
+        {% if drifted_parquet -%}
+        case when filename in {{ tsqa_file_list(drifted_parquet) | replace("[", "(") | replace("]", ")") }}
+            then 'schema_mismatch'
+        end as malformed_reason,
+        {%- else -%}
         null::varchar as malformed_reason,
+        {%- endif %}
         null::varchar as raw_line
     from read_parquet(
         {{ tsqa_file_list(parquet_files) }},

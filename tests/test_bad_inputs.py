@@ -343,6 +343,27 @@ def test_schema_drift_new_column(warehouse: Warehouse, landing: Landing) -> None
         ("moderation_decisions", "moderation_decisions_2026-10-03.csv")] == (2, 0, 0, 2, 0)
 
 
+def test_schema_drift_new_column_in_parquet(warehouse: Warehouse, landing: Landing) -> None:
+    """Parquet is read by column name: a drop with a column the contract does not have
+    is drift too, and all its rows are quarantined (its values kept)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    columns = DECISION_HEADER.split(",")
+    rows = [{**D2, "decision_id": "D5"}, {**D2, "decision_id": "D6"}]
+    table = {c: [None if r[c] is None else str(r[c]) for r in rows] for c in columns}
+    path = landing.root / "moderation_decisions" / "moderation_decisions_2026-10-03.parquet"
+    pq.write_table(pa.table({**table, "priority": ["high", "low"]}), path)
+    build_landing(warehouse)
+
+    assert statuses(warehouse, "moderation_decisions", "decision_id")[2:] == [
+        ("moderation_decisions_2026-10-03.parquet", 1, "D5", "quarantined", "schema_mismatch"),
+        ("moderation_decisions_2026-10-03.parquet", 2, "D6", "quarantined", "schema_mismatch"),
+    ]
+    assert assert_reconciled(warehouse, landing)[
+        ("moderation_decisions", "moderation_decisions_2026-10-03.parquet")] == (2, 0, 0, 2, 0)
+
+
 def test_whole_entity_missing(warehouse: Warehouse, landing: Landing) -> None:
     shutil.rmtree(landing.root / "qa_audits")
     build_landing(warehouse)

@@ -141,3 +141,25 @@ def sample_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
     built = Warehouse(root, landing)
     built.build()
     return built
+
+
+# DuckDB 2.0's Python bindings print "nanobind: leaked N instances" lines when the
+# interpreter tears down, after pytest's summary. They are noise (the process is about
+# to exit) and would bury the closing line, so the test process leaves without the
+# teardown once pytest has finished and reported, with pytest's own exit status.
+_EXIT_STATUS: list[int] = []
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    _EXIT_STATUS.append(int(exitstatus))
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_unconfigure(config: pytest.Config) -> None:
+    import os
+    import sys
+
+    if _EXIT_STATUS and not os.environ.get("TSQA_PYTEST_TEARDOWN"):
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(_EXIT_STATUS[-1])

@@ -114,12 +114,20 @@ def test_gated_build_publishes_while_a_reader_holds_the_previous_file(gate: dict
     assert not working.exists() and not Path(str(working) + ".wal").exists()
     assert outcome.data_docs.exists() and outcome.data_docs == published.parent / "data_docs" / "index.html"
     # a line per step, with its timing
-    steps = [line for line in gate["lines"] if re.match(r"^\[\d/6\] ", line)]
+    steps = [line for line in gate["lines"] if re.match(r"^\[\d/8\] ", line)]
     assert [s.split(" ", 1)[1] for s in steps] == [
         "check landing files ...", "dbt build: models, data tests, unit tests ...", "carry validation history ...",
         "Great Expectations checkpoints ...", "record the validation status in the reporting marts ...",
-        "publish ..."]
-    assert sum(bool(re.search(r"\(\d+\.\ds\)$", line)) for line in gate["lines"]) >= 6
+        "dbt docs (lineage, model and column documentation) ...", "publish ...",
+        "Tableau extracts and the Monthly Quality Report ..."]
+    assert sum(bool(re.search(r"\(\d+\.\ds\)$", line)) for line in gate["lines"]) >= 8
+    # the artefacts people open, written beside the publication
+    assert outcome.dbt_docs == published.parent / "dbt_docs" / "index.html" and outcome.dbt_docs.exists()
+    assert "tsqa" in outcome.dbt_docs.read_text(encoding="utf-8")
+    extracts = {p.name for p in outcome.extracts}
+    assert {"fct_qa_audits.hyper", "mart_quality_monthly.hyper"} <= extracts
+    assert all(p.exists() and p.parent == published.parent / "extracts" for p in outcome.extracts)
+    assert outcome.report_page is not None and outcome.report_page.exists()
 
 
 def test_failed_validation_is_not_published(gate: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,

@@ -19,6 +19,7 @@ import csv
 import itertools
 import json
 import math
+import os
 import time
 from collections import Counter, defaultdict
 from datetime import date
@@ -30,6 +31,7 @@ import numpy as np
 import pytest
 from statsmodels.stats.inter_rater import cohens_kappa, fleiss_kappa
 
+from tsqa.settings import PROJECT_DIR
 from tests.conftest import Landing, Warehouse
 
 #: Labels must be policy codes or `approve` (staging quarantines anything else).
@@ -38,7 +40,10 @@ QUEUES = ["comments", "images"]
 TOL = 1e-9
 CALIBRATION_MARTS = ("+mart_calibration_sessions", "+mart_calibration_raters",
                      "+mart_calibration_monthly", "+mart_rater_reference_kappa")
-DAVIDSON_CSV = Path("/work/shared/data/davidson_coder_counts.csv")
+#: Real multi-coder data shipped beside the project (../shared/data, see its README);
+#: TSQA_SHARED_DIR points elsewhere.
+DAVIDSON_CSV = (Path(os.environ.get("TSQA_SHARED_DIR") or PROJECT_DIR.parent / "shared")
+                / "data" / "davidson_coder_counts.csv")
 
 #: Fleiss (1971), table 1: 30 patients, 6 psychiatrists, 5 diagnoses (as reproduced in
 #: statsmodels' test suite and R irr::diagnoses); published kappa 0.430 (0.4302445).

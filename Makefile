@@ -11,7 +11,7 @@ RUN := $(UV) run --frozen
 SCALE ?= 1
 SEED ?= 7
 
-.PHONY: help setup demo test lint pytest build docs bench clean
+.PHONY: help setup browser demo test lint pytest build docs bench clean
 
 help:
 	@echo "make demo   - set up, generate sample data, build, validate, publish (the main job)"
@@ -32,6 +32,17 @@ help:
 
 setup: .venv/.tsqa-synced
 
+# The report-page test drives a real headless Chromium (Debian's package, never a
+# browser download). Installed with apt-get when missing and we may (root on Debian);
+# elsewhere install Chromium or Chrome yourself, or point TSQA_CHROMIUM at it.
+browser:
+	@if [ -n "$$TSQA_CHROMIUM" ] || command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 \
+	    || command -v google-chrome >/dev/null 2>&1; then :; \
+	elif command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+	    echo "installing Chromium for the report-page test (apt-get install chromium fonts-liberation)"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-liberation >/dev/null; \
+	else echo "note: no Chromium found; the report-page test will fail: install chromium or set TSQA_CHROMIUM"; fi
+
 demo: setup
 	$(RUN) tsqa demo --scale $(SCALE) --seed $(SEED)
 
@@ -41,7 +52,7 @@ build: setup
 lint: setup
 	$(RUN) sqlfluff lint models analyses --processes 2
 
-pytest: setup
+pytest: setup browser
 	$(RUN) pytest
 
 test: lint pytest

@@ -109,17 +109,11 @@ target_candidates as (
         quality_targets.margin_of_error_max,
         row_number() over (
             partition by counts.month_start, counts.queue_code, counts.vendor_code
-            order by
-                cast((quality_targets.queue_code != '*') as int) * 2
-                + cast((quality_targets.vendor_code != '*') as int) desc,
-                quality_targets.effective_from desc
+            order by {{ quality_target_precedence() }}
         ) as target_rank
     from counts
     inner join quality_targets
-        on
-            (counts.queue_code = quality_targets.queue_code or quality_targets.queue_code = '*')
-            and (counts.vendor_code = quality_targets.vendor_code or quality_targets.vendor_code = '*')
-            and counts.month_start >= quality_targets.effective_from
+        on {{ quality_target_applies('counts.queue_code', 'counts.vendor_code', 'counts.month_start') }}
 ),
 
 targets_in_effect as (

@@ -164,14 +164,11 @@ target_candidates as (
         quality_targets.margin_of_error_max,
         row_number() over (
             partition by counts.month_start, counts.vendor_code
-            order by cast(quality_targets.vendor_code != '*' as integer) desc, quality_targets.effective_from desc
+            order by {{ quality_target_precedence() }}
         ) as target_rank
     from counts
     inner join quality_targets
-        on
-            (counts.vendor_code = quality_targets.vendor_code or quality_targets.vendor_code = '*')
-            and counts.month_start >= quality_targets.effective_from
-            and quality_targets.queue_code = '*'
+        on {{ quality_target_applies("'*'", 'counts.vendor_code', 'counts.month_start') }}
 ),
 
 targets_in_effect as (

@@ -25,7 +25,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import Warehouse
-from tsqa.report import write_report
+from tsqa.report import write_pdf, write_report
 from tsqa.settings import PROJECT_DIR
 
 ARTIFACTS = PROJECT_DIR / "test-artifacts"
@@ -214,6 +214,16 @@ def test_report_page_renders_in_chromium(report_page: Path) -> None:
     assert census["validation"] == "not_validated"
     assert census["title"] == "Monthly Quality Report · October 2026"
     assert screenshot.stat().st_size > 50_000  # a real picture, not a blank page
+
+
+def test_report_prints_to_pdf(report_page: Path) -> None:
+    find_browser()  # fails with the install hint when there is no browser
+    pdf = write_pdf(report_page, ARTIFACTS / "mqr_2026-10.pdf")
+    content = pdf.read_bytes()
+    assert content.startswith(b"%PDF-")
+    # several pages of drawn charts, not an empty document
+    assert content.count(b"/Type /Page") - content.count(b"/Type /Pages") >= 2
+    assert len(content) > 100_000
 
 
 class _TagCensus(HTMLParser):

@@ -25,7 +25,10 @@ import json
 import math
 import os
 import re
+import shutil
+import subprocess
 import sys
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -652,6 +655,42 @@ def write_report(
     return out
 
 
+BROWSER_NAMES = ("chromium", "chromium-browser", "google-chrome")
+
+
+def find_browser() -> str | None:
+    """Chromium or Chrome: TSQA_CHROMIUM, else the first of BROWSER_NAMES on PATH."""
+    override = os.environ.get("TSQA_CHROMIUM")
+    if override:
+        return override
+    return next((found for found in map(shutil.which, BROWSER_NAMES) if found), None)
+
+
+def write_pdf(html_path: Path, pdf_path: Path | None = None) -> Path:
+    """Print a rendered report page to PDF with headless Chromium (the charts are drawn
+    by the page's own JavaScript first); returns the PDF's path (default: beside the
+    page, .pdf)."""
+    browser = find_browser()
+    if browser is None:
+        raise ReportError("no Chromium found for the PDF: install Chromium (Debian: `apt-get install -y "
+                          "chromium fonts-liberation`) or Chrome, or set TSQA_CHROMIUM to the browser binary")
+    pdf = Path(pdf_path) if pdf_path else Path(html_path).with_suffix(".pdf")
+    tmp = pdf.with_name(pdf.name + ".tmp")
+    with tempfile.TemporaryDirectory(prefix="tsqa-pdf-") as profile:
+        command = [
+            browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync",
+            f"--user-data-dir={profile}", "--no-pdf-header-footer", "--virtual-time-budget=15000",
+            f"--print-to-pdf={tmp}", Path(html_path).resolve().as_uri(),
+        ]
+        done = subprocess.run(command, capture_output=True, text=True, timeout=180, check=False)
+    if done.returncode != 0 or not tmp.exists() or not tmp.read_bytes().startswith(b"%PDF"):
+        tmp.unlink(missing_ok=True)
+        raise ReportError(f"printing {html_path} to PDF with {browser} failed: {done.stderr.strip()[-500:]}")
+    tmp.replace(pdf)
+    return pdf
+
+
 def _cmd_report(args: argparse.Namespace) -> int:
     cfg = settings.load()
     try:
@@ -665,6 +704,12 @@ def _cmd_report(args: argparse.Namespace) -> int:
         print(f"tsqa report: {error}", file=sys.stderr)
         return 2
     print(f"Monthly Quality Report: {path}")
+    if args.pdf:
+        try:
+            print(f"PDF: {write_pdf(path)}")
+        except ReportError as error:
+            print(f"tsqa report: {error}", file=sys.stderr)
+            return 2
     return 0
 
 
@@ -679,5 +724,7 @@ def add_report_command(subparsers: Any) -> argparse.ArgumentParser:
                         help="output HTML file (default: <warehouse folder>/reports/mqr_<month>.html)")
     parser.add_argument("--data-docs", default=None,
                         help=f"Data Docs index to link (default: <warehouse folder>/{DATA_DOCS_RELATIVE.as_posix()})")
+    parser.add_argument("--pdf", action="store_true",
+                        help="also print the page to PDF beside it (needs Chromium or Chrome)")
     parser.set_defaults(func=_cmd_report)
     return parser

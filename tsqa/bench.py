@@ -32,13 +32,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tsqa.publish import LANDING_ENTITIES
 from tsqa.settings import PROJECT_DIR
-
-ENTITIES = (
-    "moderators", "moderation_decisions", "qa_audits", "audit_disputes", "calibration_ratings",
-    "rca_cases", "policy_changes", "training_completions", "le_requests", "lert_assessments",
-    "escalations", "experiment_assignments",
-)
 
 # A child that runs one step and reports the peak RSS of everything it started.
 _MEASURE = (
@@ -96,7 +91,7 @@ def count_rows(raw_dir: Path) -> int:
 
     total = 0
     with duckdb.connect() as con:
-        for entity in ENTITIES:
+        for entity in LANDING_ENTITIES:
             folder = raw_dir / entity
             for path in sorted(folder.glob("*.csv")):
                 total += con.execute(

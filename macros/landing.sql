@@ -13,6 +13,11 @@
     contract instead. The reject tables are per-connection temporary tables, so the
     pre-hook `landing_scan_csv` fills them on the same connection as the model.
 
+    Landing is append-only by file (incremental): a build reads only the files that are
+    not in the table yet, and a file's rows never change once landed. Versions are ordered
+    by file name (`_source_file`), which means the same thing in every build; staging
+    re-decides the keys a new file touches (macros/staging_rows.sql).
+
     Personal data: columns marked `pii_drop` in `raw_contract()` are never stored and
     `pii_hash` columns are replaced by a keyed hash as they land. Reject lines of an
     entity with personal data keep no raw text (the file and line say where to look).
@@ -24,6 +29,33 @@
     {%- set pattern = var('raw_dir') ~ '/' ~ entity ~ '/*.' ~ extension -%}
     {%- set found = run_query("select file from glob(" ~ tsqa_literal(pattern) ~ ") order by file") -%}
     {{ return(found.columns[0].values() | list) }}
+{%- endmacro %}
+
+
+{% macro landing_new_files(entity, extension) -%}
+    {#- The files a landing model reads in this run: every file on a full build; on an
+        incremental build only the files not landed before (landing is append-only by
+        file). A file landed before that is no longer in the folder stops the build:
+        its rows are in the warehouse, and only a full rebuild can take them out. -#}
+    {%- set files = landing_files(entity, extension) -%}
+    {%- if not (execute and is_incremental()) -%}{{ return(files) }}{%- endif -%}
+    {%- set loaded = run_query("select distinct _source_file from " ~ this) -%}
+    {%- set landed = loaded.columns[0].values() | list -%}
+    {%- set present = [] -%}
+    {%- for f in landing_files(entity, "csv") + landing_files(entity, "parquet") -%}
+        {%- do present.append(f.replace("\\", "/").split("/")[-1]) -%}
+    {%- endfor -%}
+    {%- for name in landed if name not in present -%}
+        {%- do exceptions.raise_compiler_error(
+            "landing file " ~ var('raw_dir') ~ "/" ~ entity ~ "/" ~ name ~ " was loaded by an earlier build "
+            ~ "but is no longer in the folder, and its rows are still in the warehouse. Fix: put the file "
+            ~ "back, or rebuild everything without it with `dbt build --full-refresh` "
+            ~ "(`tsqa build` does this by itself when a landed file is gone or changed)."
+        ) -%}
+    {%- endfor -%}
+    {%- set fresh = [] -%}
+    {%- for f in files if f.replace("\\", "/").split("/")[-1] not in landed -%}{%- do fresh.append(f) -%}{%- endfor -%}
+    {{ return(fresh) }}
 {%- endmacro %}
 
 
@@ -54,7 +86,7 @@
         multi-file read DuckDB loses some files' rejects (seen with an unterminated
         quote in the first of several files), and a lost reject is a lost raw row. -#}
     {%- set columns = raw_contract()[entity]["columns"] -%}
-    {%- set files = landing_files(entity, "csv") -%}
+    {%- set files = landing_new_files(entity, "csv") -%}
     create or replace temp table tsqa_csv_{{ entity }} (
         {%- for c in columns %}
         {{ c }} varchar,
@@ -106,7 +138,7 @@
     {%- set kept = [] -%}
     {%- for c in columns if c not in spec["pii_drop"] -%}{%- do kept.append(c) -%}{%- endfor -%}
     {%- set has_pii = (spec["pii_drop"] | length) + (spec["pii_hash"] | length) > 0 -%}
-    {%- set parquet_files = landing_files(entity, "parquet") -%}
+    {%- set parquet_files = landing_new_files(entity, "parquet") -%}
     {%- set parquet_columns = {} -%}
     {%- if parquet_files -%}
         {%- set schema = run_query(
@@ -300,8 +332,8 @@ select
     {{ c }},
     {%- endif %}
     {% endfor -%}
+    -- the file's name orders versions (a later file is a later version), across builds
     parse_filename(filename) as _source_file,
-    dense_rank() over (order by parse_filename(filename)) as _file_rank,
     file_format as _file_format,
     line as _line,
     malformed_reason as _malformed_reason,

@@ -28,6 +28,11 @@
                  parent's current rows (null passes)
       cross_checks [(reason, relation, join condition on `row` and `parent`, failing sql)]
 
+    Incremental builds re-decide only the rows a new file can change (see the
+    `incremental` branch and macros/incremental.sql); `_staged_at` says which run last
+    decided a row. Entities with `mode: first` are tables, rebuilt whole: their "one per"
+    rules (conflict_extra) cross keys, and they are small.
+
     `_raw` keeps the row as it arrived (text) for quarantine; typed columns keep the
     contract's names.
 -#}
@@ -42,11 +47,66 @@
     {%- set version_column = spec.get("version_column") -%}
     {%- set mode = spec.get("mode", "newest") -%}
 
+    {%- set incremental = is_incremental() -%}
+    {%- set landing = ref('landing__' ~ entity) -%}
+
 with
 
-landed as (
-    select * from {{ ref('landing__' ~ entity) }}
+{% if incremental -%}
+-- Incremental (macros/incremental.sql): the rows of files not staged before, and every
+-- earlier row a new row can change. Staging decides per key (versions) and per
+-- fingerprint (exact duplicates), so all rows of a touched key come back, and the rows
+-- of a fingerprint a new row repeats.
+new_landed as (
+    select * from {{ landing }}
+    where _source_file not in (select distinct _source_file from {{ this }})
 ),
+
+touched_keys as (
+    select {% for k in key %}{{ tsqa_typed(k, types.get(k, "text")) }} as {{ k }}{{ ", " if not loop.last }}{% endfor %}
+    from new_landed
+    where _malformed_reason is null
+    union
+    -- set aside for a reason a later build may undo: a parent arrives, the as-of time moves
+    select {{ key | join(", ") }} from {{ this }}
+    where _reason in ('orphan_reference', 'out_of_range')
+    {%- for column_sql, relation, parent_column in spec.get("references", []) if relation.schema != 'raw' %}
+    union
+    -- rows whose parent ({{ relation.identifier }}) was re-staged since this model last ran
+    select {{ key | join(", ") }} from {{ this }}
+    where {{ column_sql }} in (
+        select parent.{{ parent_column }} from {{ relation }} as parent
+        where parent._staged_at > {{ tsqa_watermark() }}
+    )
+    {%- endfor %}
+),
+
+affected as (
+    select prior._source_file, prior._line
+    from {{ this }} as prior
+    where
+        exists (
+            select 1 from touched_keys
+            where {% for k in key %}touched_keys.{{ k }} = prior.{{ k }}{{ " and " if not loop.last }}{% endfor %}
+        )
+        or prior._row_fingerprint in (
+            select new_landed._row_fingerprint from new_landed where new_landed._malformed_reason is null
+        )
+),
+
+landed as (
+    select * from new_landed
+    union all
+    select earlier.*
+    from {{ landing }} as earlier
+    semi join affected
+        on earlier._source_file = affected._source_file and earlier._line = affected._line
+),
+{%- else -%}
+landed as (
+    select * from {{ landing }}
+),
+{%- endif %}
 
 typed as (
     select
@@ -55,7 +115,6 @@ typed as (
         {% endfor -%}
         struct_pack({% for c in columns %}{{ c }} := {{ c }}{{ ", " if not loop.last }}{% endfor %}) as _raw,
         _source_file,
-        _file_rank,
         _file_format,
         _line,
         _row_fingerprint,
@@ -88,7 +147,7 @@ deduplicated as (
         _malformed_reason is null
         and row_number() over (
             partition by _malformed_reason is null, _row_fingerprint
-            order by _file_rank, _line
+            order by _source_file, _line
         ) > 1 as _is_exact_duplicate
     from typed
 ),
@@ -117,7 +176,7 @@ versions as (
         *,
         row_number() over (
             partition by {{ key | join(", ") }}
-            order by _file_rank desc{% if version_column %}, {{ version_column }} desc nulls last{% endif %}, _line desc
+            order by _source_file desc{% if version_column %}, {{ version_column }} desc nulls last{% endif %}, _line desc
         ) = 1 as _is_chosen,
         null::varchar as _conflict_reason
     from valid
@@ -133,7 +192,7 @@ versions as (
             case
                 when row_number() over (
                     partition by {{ key | join(", ") }}
-                    order by _file_rank, {% if version_column %}{{ version_column }}, {% endif %}_line
+                    order by _source_file, {% if version_column %}{{ version_column }}, {% endif %}_line
                 ) > 1 then 'duplicate_conflict'
                 {%- for partition_sql, order_sql in spec.get("conflict_extra", []) %}
                 when row_number() over (partition by {{ partition_sql }} order by {{ order_sql }}) > 1
@@ -178,12 +237,13 @@ select
         when referenced._reference_reason is not null then 'quarantined'
         else 'current'
     end as _status,
-    coalesce(checked._row_reason, versions._conflict_reason, referenced._reference_reason) as _reason
+    coalesce(checked._row_reason, versions._conflict_reason, referenced._reference_reason) as _reason,
+    {{ tsqa_run_started_at() }} as _staged_at
 from checked
 left join versions
-    on checked._file_rank = versions._file_rank and checked._line = versions._line
+    on checked._source_file = versions._source_file and checked._line = versions._line
 left join referenced
-    on checked._file_rank = referenced._file_rank and checked._line = referenced._line
+    on checked._source_file = referenced._source_file and checked._line = referenced._line
 {%- endmacro %}
 
 

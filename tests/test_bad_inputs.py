@@ -89,7 +89,7 @@ def statuses(warehouse: Warehouse, entity: str, key: str) -> list[tuple]:
     """(file, line, key, status, reason) of every landed row, in load order."""
     return warehouse.query(
         f"select _source_file, _line, {key}, _status, _reason from staging.base_landing__{entity} "
-        "order by _file_rank, _line"
+        "order by _source_file, _line"
     )
 
 

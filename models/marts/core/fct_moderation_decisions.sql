@@ -1,10 +1,26 @@
 -- One row per first-level moderation decision (current version), with the moderator's
 -- roster attributes in effect at decided_at. user_key is the keyed hash of the content
 -- creator's user_id (never the id itself).
+{#- Incremental (macros/incremental.sql): a build re-decides the decisions re-staged
+    since the last one, and those of moderators whose roster versions were re-staged
+    (their attribution may move). -#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='tsqa_replace_keys',
+    unique_key='decision_id',
+    on_schema_change='fail',
+    pre_hook="{{ tsqa_touched_keys('decision_id', tsqa_touched_decisions()) }}",
+    post_hook="{{ tsqa_record_run() }}",
+) }}
+-- depends_on: {{ ref('base_landing__moderation_decisions') }}
+-- depends_on: {{ ref('stg_landing__moderation_decisions') }}
+-- depends_on: {{ ref('base_landing__moderators') }}
+
 with
 
 decisions as (
     select * from {{ ref('int_moderation__decisions_attributed') }}
+    {{- tsqa_only_touched('decision_id') }}
 )
 
 select

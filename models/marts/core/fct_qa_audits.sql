@@ -2,10 +2,29 @@
 -- metrics.md: reference answer after disputes, correctness (raw and dispute-adjusted),
 -- error type and severity, audit score. Moderator attributes are those in effect at
 -- the decision's decided_at. auditor_notes never leaves landing.
+{#- Incremental (macros/incremental.sql): a build re-decides the audits re-staged since
+    the last one, the audits of re-decided decisions, and the audits whose disputes were
+    re-staged. -#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='tsqa_replace_keys',
+    unique_key='audit_id',
+    on_schema_change='fail',
+    pre_hook="{{ tsqa_touched_keys('audit_id', tsqa_touched_audits()) }}",
+    post_hook="{{ tsqa_record_run() }}",
+) }}
+-- depends_on: {{ ref('base_landing__qa_audits') }}
+-- depends_on: {{ ref('stg_landing__qa_audits') }}
+-- depends_on: {{ ref('base_landing__audit_disputes') }}
+-- depends_on: {{ ref('base_landing__moderation_decisions') }}
+-- depends_on: {{ ref('stg_landing__moderation_decisions') }}
+-- depends_on: {{ ref('base_landing__moderators') }}
+
 with
 
 audits as (
     select * from {{ ref('int_moderation__audits_classified') }}
+    {{- tsqa_only_touched('audit_id') }}
 )
 
 select

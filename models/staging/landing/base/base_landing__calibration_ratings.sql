@@ -1,5 +1,8 @@
 {#- First in load order wins (raw_contract.md): a second label by the same rater for an
     item, or a second reference label for an item, is a duplicate_conflict. -#}
+{#- A table, rebuilt whole, as every `mode: first` entity (macros/staging_rows.sql). -#}
+{{ config(materialized='table') }}
+
 {{ staging_rows('calibration_ratings', {
     "types": {"session_date": "date"},
     "required": ["session_id", "session_date", "queue_code", "item_id", "rater_id", "rater_role", "label"],
@@ -10,7 +13,7 @@
     "mode": "first",
     "conflict_extra": [
         ("session_id, item_id, case when rater_role = 'reference' then '<reference>' else rater_id end",
-         "_file_rank, _line"),
+         "_source_file, _line"),
     ],
     "references": [("queue_code", reference_table('queues'), "queue_code")],
 }) }}

@@ -1,6 +1,9 @@
 {#- First in load order (then by assigned_at) wins; a second, different assignment of
     a unit, or a variant the experiment's planned_split does not name, is quarantined as
     duplicate_conflict, as raw_contract.md says. -#}
+{#- A table, rebuilt whole, as every `mode: first` entity (macros/staging_rows.sql). -#}
+{{ config(materialized='table') }}
+
 {{ staging_rows('experiment_assignments', {
     "types": {"assigned_at": "timestamp"},
     "required": ["experiment_id", "unit_id", "variant", "assigned_at"],

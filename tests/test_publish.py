@@ -116,7 +116,9 @@ def test_gated_build_publishes_while_a_reader_holds_the_previous_file(gate: dict
     # a line per step, with its timing
     steps = [line for line in gate["lines"] if re.match(r"^\[\d/8\] ", line)]
     assert [s.split(" ", 1)[1] for s in steps] == [
-        "check landing files ...", "dbt build: models, data tests, unit tests ...", "carry validation history ...",
+        "check landing files ...",
+        "dbt build (full: the published warehouse has no build state): models, data tests, unit tests ...",
+        "carry validation history ...",
         "Great Expectations checkpoints ...", "record the validation status in the reporting marts ...",
         "dbt docs (lineage, model and column documentation) ...", "publish ...",
         "Tableau extracts and the Monthly Quality Report ..."]
@@ -182,3 +184,43 @@ def test_unreadable_landing_file_stops_the_build(tmp_path: Path, monkeypatch: py
     assert f"Fix: replace the file with a readable drop, or move it out of {landing.root}/<entity>/" in err
     assert digest(published) == before
     assert not settings.load(env).working_path.exists()
+
+
+def test_next_build_is_incremental_unless_a_landed_file_changed(gate: dict, tmp_path: Path) -> None:
+    """After a publication, a new drop is built incrementally from a copy of the
+    published file; a landed file that changed since (or a --full-refresh) means a
+    full rebuild, and the step says why."""
+    shutil.copytree(gate["root"] / "raw", tmp_path / "raw", copy_function=shutil.copy2)
+    env = environment(tmp_path)
+    cfg = settings.load(env)
+    published = Path(env["TSQA_DUCKDB_PATH"])
+    published.parent.mkdir(parents=True)
+    shutil.copyfile(gate["published"], published)
+    landing = Landing(tmp_path / "raw")
+
+    def gated_build() -> str:
+        lines: list[str] = []
+        publish.build(cfg, target_path=tmp_path / "target", say=lines.append)
+        return next(line for line in lines if "] dbt build (" in line)
+
+    assert publish.plan_build(cfg, published) == publish.BuildPlan(True, "0 new landing file(s)")
+    d3 = {**D1, "decision_id": "D3", "content_id": "C3"}
+    landing.drop("moderation_decisions", "moderation_decisions_2026-10-05", [d3])
+    landing.drop("qa_audits", "qa_audits_2026-10-06", [{**AUDITS[0], "audit_id": "A3", "decision_id": "D3"}])
+    assert "dbt build (incremental: 2 new landing file(s))" in gated_build()
+    with duckdb.connect(str(published), read_only=True) as con:
+        assert con.execute("select count(*) from marts.fct_qa_audits").fetchone()[0] == 3
+        assert con.execute("select count(*) from landing.landing__moderation_decisions").fetchone()[0] == 3
+
+    # a landed file re-sent under the same name: its old rows are in the warehouse
+    landing.drop("moderation_decisions", "moderation_decisions_2026-10-05", [{**d3, "action": "approve",
+                                                                             "policy_code": None}])
+    assert publish.plan_build(cfg, published) == publish.BuildPlan(
+        False, "1 landed file(s) changed since they were loaded, e.g. "
+               "moderation_decisions/moderation_decisions_2026-10-05.csv")
+    assert "dbt build (full: 1 landed file(s) changed since they were loaded" in gated_build()
+    with duckdb.connect(str(published), read_only=True) as con:
+        assert con.execute("select action from marts.fct_moderation_decisions where decision_id = 'D3'"
+                           ).fetchone()[0] == "approve"
+        assert con.execute("select count(*) from landing.landing__moderation_decisions").fetchone()[0] == 3
+    assert publish.plan_build(cfg, published, full_refresh=True) == publish.BuildPlan(False, "full refresh asked for")

@@ -7,10 +7,14 @@ day's drop back, and measures, each step `--runs` times in a fresh child process
 
 - ingest floor: DuckDB reading every landing file once (the least any build must do),
   the baseline of the same run;
-- full build: `dbt build` (models and every test) into a new warehouse file;
-- incremental build: the held-back daily drop lands, then `dbt build` again;
-- gated build: `tsqa build` (dbt build, Great Expectations, atomic publish), when the
-  CLI has it.
+- full build: `dbt build --full-refresh` (models and every test) into a new warehouse;
+- GX gate: the Great Expectations checkpoints alone (`tsqa validate`), on that warehouse;
+- incremental build: the held-back daily drop lands, then `dbt build` again on the same
+  warehouse (incremental models: only what the drop changes is re-decided);
+- gated build: `tsqa build --full-refresh` (dbt build, GX, dbt docs, atomic publish,
+  Tableau extracts, report page) from nothing;
+- gated incremental build: the drop lands, then `tsqa build` (it starts from a copy of
+  the published warehouse).
 
 It reports medians (seconds, rows/s, peak resident memory of the step's process tree,
 warehouse size), the ratios the targets are stated in, and the ten slowest models of
@@ -141,7 +145,20 @@ def slowest_models(target: Path, count: int = 10) -> list[tuple[str, float]]:
     return sorted(timed, key=lambda item: -item[1])[:count]
 
 
-def bench_scale(scale: float, runs: int, workdir: Path) -> dict[str, object]:
+STEPS = ("ingest floor", "full build", "GX gate", "incremental build", "gated build", "gated incremental build")
+
+
+def land(extra: Path, raw: Path) -> list[Path]:
+    """Copy the held-back drop into the landing folder (mtimes kept); return the copies."""
+    copied = []
+    for entity_dir in sorted(p for p in extra.iterdir() if p.is_dir()):
+        for path in sorted(entity_dir.iterdir()):
+            (raw / entity_dir.name).mkdir(parents=True, exist_ok=True)
+            copied.append(Path(shutil.copy2(path, raw / entity_dir.name / path.name)))
+    return copied
+
+
+def bench_scale(scale: float, runs: int, workdir: Path, steps_wanted: tuple[str, ...] = STEPS) -> dict[str, object]:
     from tsqa.generate import generate
 
     root = workdir / f"scale{scale:g}"
@@ -160,40 +177,45 @@ def bench_scale(scale: float, runs: int, workdir: Path) -> dict[str, object]:
     target = root / "target"
     dbt = [str(Path(sys.executable).with_name("dbt")), "build", "--target-path", str(target)]
     env = {"TSQA_RAW_DIR": str(base_raw), "TSQA_DUCKDB_PATH": str(warehouse), "DBT_LOG_PATH": str(root / "logs")}
-    steps = {name: Step(name) for name in ("ingest floor", "full build", "incremental build", "gated build")}
+    gate_env = {**env, "TSQA_DUCKDB_PATH": str(root / "published" / "tsqa.duckdb")}
+    steps = {name: Step(name) for name in STEPS}
     sizes: list[float] = []
-    has_gate = subprocess.run(
-        [sys.executable, "-m", "tsqa.cli", "build", "--help"], capture_output=True, cwd=PROJECT_DIR
-    ).returncode == 0
-    for run in range(1, runs + 1):
-        _log(f"scale {scale:g}: run {run}/{runs}: ingest floor")
-        seconds, peak = measure([sys.executable, "-c", INGEST_FLOOR, str(base_raw)], {}, log)
-        steps["ingest floor"].seconds.append(seconds)
-        steps["ingest floor"].peak_mb.append(peak)
 
-        _log(f"scale {scale:g}: run {run}/{runs}: full build")
+    def record(name: str, command: list[str], step_env: dict[str, str]) -> None:
+        seconds, peak = measure(command, step_env, log)
+        steps[name].seconds.append(seconds)
+        steps[name].peak_mb.append(peak)
+        _log(f"scale {scale:g}: {name}: {seconds:.1f} s, peak {peak:,.0f} MB")
+
+    for run in range(1, runs + 1):
+        _log(f"scale {scale:g}: run {run}/{runs}")
+        if "ingest floor" in steps_wanted:
+            record("ingest floor", [sys.executable, "-c", INGEST_FLOOR, str(base_raw)], {})
+
         shutil.rmtree(warehouse.parent, ignore_errors=True)
-        seconds, peak = measure(dbt, env, log)
-        steps["full build"].seconds.append(seconds)
-        steps["full build"].peak_mb.append(peak)
+        record("full build", [*dbt, "--full-refresh"], env)
         sizes.append(warehouse.stat().st_size / 1e6)
         slowest = slowest_models(target)
 
-        _log(f"scale {scale:g}: run {run}/{runs}: incremental build (drop of {last_day} lands)")
-        for entity_dir in sorted(p for p in extra_raw.iterdir() if p.is_dir()):
-            for path in entity_dir.iterdir():
-                shutil.copy2(path, base_raw / entity_dir.name / path.name)
-        seconds, peak = measure(dbt, env, log)
-        steps["incremental build"].seconds.append(seconds)
-        steps["incremental build"].peak_mb.append(peak)
-        hold_back_last_day(full_raw, base_raw, extra_raw)
+        if "GX gate" in steps_wanted:
+            # the Great Expectations checkpoints alone, on the warehouse just built (read-only)
+            record("GX gate", [sys.executable, "-m", "tsqa.cli", "validate", "--database", str(warehouse),
+                               "--manifest", str(target / "manifest.json")], env)
 
-        if has_gate:
-            _log(f"scale {scale:g}: run {run}/{runs}: gated build")
-            gate_env = {**env, "TSQA_DUCKDB_PATH": str(root / "published" / "tsqa.duckdb")}
-            seconds, peak = measure([sys.executable, "-m", "tsqa.cli", "build"], gate_env, log)
-            steps["gated build"].seconds.append(seconds)
-            steps["gated build"].peak_mb.append(peak)
+        copied = land(extra_raw, base_raw)
+        _log(f"scale {scale:g}: the drop of {last_day} lands ({len(copied)} files)")
+        record("incremental build", dbt, env)
+        for path in copied:
+            path.unlink()
+
+        if "gated build" in steps_wanted:
+            shutil.rmtree(root / "published", ignore_errors=True)
+            record("gated build", [sys.executable, "-m", "tsqa.cli", "build", "--full-refresh"], gate_env)
+            if "gated incremental build" in steps_wanted:
+                copied = land(extra_raw, base_raw)
+                record("gated incremental build", [sys.executable, "-m", "tsqa.cli", "build"], gate_env)
+                for path in copied:
+                    path.unlink()
     return {
         "scale": scale, "rows": rows, "extra_rows": extra_rows, "steps": steps, "size_mb": statistics.median(sizes),
         "slowest": slowest, "runs": runs,
@@ -229,17 +251,20 @@ def render(results: list[dict[str, object]]) -> str:
         "| ---: | ---: | --- | ---: | ---: | ---: | ---: | --- |",
     ]
     targets = {"full build": ("full / ingest floor", "<= 3"), "incremental build": ("incremental / full", "<= 0.10"),
-               "gated build": ("(gated - full) / full", "<= 0.25")}
+               "GX gate": ("GX / full", "<= 0.25"), "gated build": ("(gated - full) / full", ""),
+               "gated incremental build": ("gated incremental / gated", "")}
     for result in results:
         steps: dict[str, Step] = result["steps"]  # type: ignore[assignment]
-        floor = steps["ingest floor"].median_s
+        floor = steps["ingest floor"].median_s if steps["ingest floor"].seconds else float("nan")
         full = steps["full build"].median_s
         for name, step in steps.items():
             if not step.seconds:
                 continue
-            rows = result["extra_rows"] if name == "incremental build" else result["rows"]
+            rows = result["extra_rows"] if "incremental" in name else result["rows"]
+            gated = steps["gated build"].median_s if steps["gated build"].seconds else float("nan")
             ratio = {"full build": full / floor, "incremental build": step.median_s / full,
-                     "gated build": (step.median_s - full) / full}.get(name)
+                     "GX gate": step.median_s / full, "gated build": (step.median_s - full) / full,
+                     "gated incremental build": step.median_s / gated}.get(name)
             label, target = targets.get(name, ("baseline", ""))
             lines.append(
                 f"| {result['scale']:g} | {rows:,} | {name} | {step.median_s:.1f} | {rows / step.median_s:,.0f} | "
@@ -253,11 +278,16 @@ def main(argv: list[str] | None = None) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--scales", type=float, nargs="+", default=[50, 500])
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--skip", nargs="*", default=[], choices=["ingest-floor", "gx-gate", "gated-build"],
+                        help="leave steps out (the full and incremental builds always run)")
     parser.add_argument("--workdir", default="bench")
     parser.add_argument("--out", default="BENCHMARKS.md")
     args = parser.parse_args(argv)
     workdir = (PROJECT_DIR / args.workdir).resolve()
-    results = [bench_scale(scale, args.runs, workdir) for scale in args.scales]
+    skipped = {"ingest-floor": ("ingest floor",), "gx-gate": ("GX gate",),
+               "gated-build": ("gated build", "gated incremental build")}
+    wanted = tuple(step for step in STEPS if not any(step in skipped[name] for name in args.skip))
+    results = [bench_scale(scale, args.runs, workdir, wanted) for scale in args.scales]
     table = render(results)
     print(table)
     slowest = "\n".join(

@@ -20,11 +20,11 @@ def _cmd_generate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _gated_build(cfg: settings.Settings, verbose: bool) -> int:
+def _gated_build(cfg: settings.Settings, verbose: bool, full_refresh: bool = False) -> int:
     from tsqa import publish
 
     try:
-        outcome = publish.build(cfg, verbose=verbose)
+        outcome = publish.build(cfg, verbose=verbose, full_refresh=full_refresh)
     except publish.GateError as exc:
         print(f"\nBUILD STOPPED at step '{exc.stage}'; the published warehouse "
               f"{publish.absolute(cfg.duckdb_path)} is unchanged.\n{exc}", file=sys.stderr)
@@ -41,7 +41,7 @@ def _gated_build(cfg: settings.Settings, verbose: bool) -> int:
 
 
 def _cmd_build(args: argparse.Namespace) -> int:
-    return _gated_build(settings.load(), args.verbose)
+    return _gated_build(settings.load(), args.verbose, args.full_refresh)
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
@@ -113,6 +113,8 @@ def build_parser() -> argparse.ArgumentParser:
     build = sub.add_parser(
         "build", help="gated build: dbt build into a working file, GX checkpoints, atomic publish")
     build.add_argument("--verbose", action="store_true", help="stream dbt's output")
+    build.add_argument("--full-refresh", action="store_true",
+                       help="rebuild everything instead of starting from the published warehouse")
     build.set_defaults(func=_cmd_build)
 
     val = sub.add_parser("validate", help="run the GX checkpoints (default: on the working warehouse)")

@@ -1,14 +1,22 @@
 """Write, audit, publish (validation.md): the gated build.
 
-``build`` writes a fresh *working* warehouse beside the published one
+``build`` writes a *working* warehouse beside the published one
 (``Settings.working_path``), runs ``dbt build`` (every model, data test and unit test)
 into it, carries the validation history over, runs the Great Expectations checkpoints
 against it, and only if everything passed replaces the published file with it in one
 atomic rename (``os.replace``).
 
-- The published file is never opened for writing. It is read (read-only, ATTACHed)
-  only to copy its validation history into the working file, which the row-count
-  checks compare against.
+- The published file is never opened for writing. It is read (read-only) to copy its
+  validation history into the working file, which the row-count checks compare
+  against, and copied byte for byte as the start of an incremental build.
+- Incremental or full (``plan_build``): the working file starts as a copy of the
+  published one, and dbt's incremental models add only what the new landing files
+  change, when that gives the same warehouse as a rebuild: the published file has a
+  build state, the dbt project (models, macros, seeds, settings) and the key and as-of
+  time are the ones it was built with, and every file it landed is still in the
+  folder, unchanged (size and modification time). Otherwise, or with
+  ``--full-refresh``, the working file starts empty and everything is rebuilt; the
+  step says why.
 - Readers (Tableau, notebooks) may hold the published file open read-only the whole
   time: the rename swaps the directory entry, the reader keeps the snapshot it opened
   until it reconnects, and a new connection sees the whole new warehouse. No reader
@@ -27,6 +35,8 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
+import json
 import os
 import re
 import shutil
@@ -242,6 +252,96 @@ def _dbt_env(cfg: Settings, database: Path) -> dict[str, str]:
     return env
 
 
+#: Where a build records what it was built from (read by the next build's plan).
+STATE_TABLE = "landing.tsqa_build_state"
+#: The dbt inputs whose change makes an incremental build unsafe.
+_PROJECT_INPUTS = ("models", "macros", "seeds", "dbt_project.yml", "profiles.yml", "tsqa/dbt_plugin.py")
+
+
+@dataclass(frozen=True)
+class BuildPlan:
+    incremental: bool
+    reason: str
+
+
+def project_fingerprint(cfg: Settings) -> str:
+    """SHA-256 of the dbt project's inputs, the pseudonymisation key and the as-of time."""
+    digest = hashlib.sha256()
+    for name in _PROJECT_INPUTS:
+        root = PROJECT_DIR / name
+        for path in sorted([root] if root.is_file() else root.rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts:
+                digest.update(str(path.relative_to(PROJECT_DIR)).encode() + b"\0" + path.read_bytes() + b"\0")
+    digest.update(f"salt\0{cfg.pii_salt}\0as_of\0{cfg.as_of or ''}".encode())
+    return digest.hexdigest()
+
+
+def landing_files(raw_dir: Path) -> dict[str, list[int]]:
+    """``entity/file`` -> [size, mtime_ns] of every landing file."""
+    found: dict[str, list[int]] = {}
+    for entity in LANDING_ENTITIES:
+        folder = raw_dir / entity
+        if not folder.is_dir():
+            continue
+        for path in sorted(folder.iterdir()):
+            if path.name.endswith(LANDING_SUFFIXES) and path.is_file():
+                stat = path.stat()
+                found[f"{entity}/{path.name}"] = [stat.st_size, stat.st_mtime_ns]
+    return found
+
+
+def write_build_state(database: Path, fingerprint: str, files: dict[str, list[int]]) -> None:
+    con = duckdb.connect(str(database))
+    try:
+        con.execute(f"create or replace table {STATE_TABLE} (project_fingerprint varchar, landing_files json)")
+        con.execute(f"insert into {STATE_TABLE} values (?, ?)", [fingerprint, json.dumps(files)])
+        con.execute("checkpoint")
+    finally:
+        con.close()
+
+
+def read_build_state(database: Path) -> tuple[str, dict[str, list[int]]] | None:
+    con = duckdb.connect(str(database), read_only=True)
+    try:
+        schema, table = STATE_TABLE.split(".")
+        exists = con.execute(
+            "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
+            [schema, table],
+        ).fetchone()[0]
+        if not exists:
+            return None
+        row = con.execute(f"select project_fingerprint, landing_files from {STATE_TABLE}").fetchone()
+    finally:
+        con.close()
+    return (row[0], json.loads(row[1])) if row else None
+
+
+def plan_build(cfg: Settings, published: Path, full_refresh: bool = False) -> BuildPlan:
+    """Whether the next build may start from the published warehouse (incremental)."""
+    if full_refresh:
+        return BuildPlan(False, "full refresh asked for")
+    if not published.exists():
+        return BuildPlan(False, "no published warehouse yet")
+    try:
+        state = read_build_state(published)
+    except duckdb.Error as exc:
+        return BuildPlan(False, f"the published warehouse cannot be read ({str(exc).splitlines()[0]})")
+    if state is None:
+        return BuildPlan(False, "the published warehouse has no build state")
+    fingerprint, landed = state
+    if fingerprint != project_fingerprint(cfg):
+        return BuildPlan(False, "the dbt project, TSQA_PII_SALT or TSQA_AS_OF changed since the last build")
+    present = landing_files(absolute(cfg.raw_dir))
+    gone = sorted(name for name in landed if name not in present)
+    if gone:
+        return BuildPlan(False, f"{len(gone)} landed file(s) are no longer in the folder, e.g. {gone[0]}")
+    changed = sorted(name for name, stat in landed.items() if present[name] != stat)
+    if changed:
+        return BuildPlan(False, f"{len(changed)} landed file(s) changed since they were loaded, e.g. {changed[0]}")
+    new = len(present) - len(landed)
+    return BuildPlan(True, f"{new} new landing file(s)")
+
+
 # ---------------------------------------------------------------------------
 # Step 3: validation history
 # ---------------------------------------------------------------------------
@@ -374,9 +474,9 @@ class _Steps:
 
 
 def build(cfg: Settings, *, target_path: Path | None = None, verbose: bool = False,
-          say: Say = print) -> Outcome:
-    """The gated build. Raises GateError (the published file untouched) when any
-    step fails."""
+          full_refresh: bool = False, say: Say = print) -> Outcome:
+    """The gated build (incremental when ``plan_build`` allows it). Raises GateError
+    (the published file untouched) when any step fails."""
     started = time.monotonic()
     working, published = absolute(cfg.working_path), absolute(cfg.duckdb_path)
     raw_dir, docs = absolute(cfg.raw_dir), data_docs_dir(cfg)
@@ -394,19 +494,27 @@ def build(cfg: Settings, *, target_path: Path | None = None, verbose: bool = Fal
                     ["a landing file cannot be read:", *(f"  {p}" for p in checked.problems), _landing_fix(raw_dir)]))
             note.append(f"{checked.files} files readable")
 
-        with steps.step("dbt build: models, data tests, unit tests") as note:
+        plan = plan_build(cfg, published, full_refresh)
+        kind = "incremental" if plan.incremental else "full"
+        with steps.step(f"dbt build ({kind}: {plan.reason}): models, data tests, unit tests") as note:
             # Keep the last attempt's validation history (a failed run is history too),
-            # then start from an empty file: nothing is copied from the published one.
+            # then start from a copy of the published file (incremental) or from nothing.
             _remove_database(previous_attempt)
             if working.exists():
                 os.replace(working, previous_attempt)
             _remove_database(working)
+            files = landing_files(raw_dir)
+            fingerprint = project_fingerprint(cfg)
+            if plan.incremental:
+                shutil.copyfile(published, working)
             try:
-                result = run_dbt(["build"], env=_dbt_env(cfg, working), target_path=target, capture=not verbose)
+                result = run_dbt(["build", *([] if plan.incremental else ["--full-refresh"])],
+                                 env=_dbt_env(cfg, working), target_path=target, capture=not verbose)
             except DbtError as exc:
                 explained = explain_dbt_failure(str(exc), raw_dir)
                 raise GateError("dbt", "\n".join(["dbt build failed:", *(f"  {x}" for x in explained),
                                                   f"Full log: {target / 'logs' / 'dbt.log'}"])) from exc
+            write_build_state(working, fingerprint, files)
             done = [line for line in (result.stdout or "").splitlines() if "Done. PASS=" in line]
             note.append(_ANSI.sub("", done[-1]).split("Done. ", 1)[-1] if done else "ok")
 

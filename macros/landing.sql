@@ -84,7 +84,10 @@
 
         Each file is read by its own read_csv call with its own reject tables: in a
         multi-file read DuckDB loses some files' rejects (seen with an unterminated
-        quote in the first of several files), and a lost reject is a lost raw row. -#}
+        quote in the first of several files), and a lost reject is a lost raw row. The
+        calls are one UNION ALL statement, so DuckDB scans the files in parallel (a
+        statement per file took 3x longer at scale 500). A scan's row number is the
+        record's ordinal in its file. -#}
     {%- set columns = raw_contract()[entity]["columns"] -%}
     {%- set files = landing_new_files(entity, "csv") -%}
     create or replace temp table tsqa_csv_{{ entity }} (
@@ -97,10 +100,14 @@
     create or replace temp table tsqa_rej_{{ entity }} (
         filename varchar, line bigint, error_type varchar, csv_line varchar
     );
+    {%- if files %}
     {% for f in files -%}
     drop table if exists tsqa_rej_{{ entity }}_{{ loop.index }};
     drop table if exists tsqa_scan_{{ entity }}_{{ loop.index }};
+    {% endfor -%}
+    -- one statement, one scan per file (DuckDB runs the scans in parallel)
     insert into tsqa_csv_{{ entity }}
+    {% for f in files -%}
     select
         *,
         row_number() over () as tsqa_scan_seq
@@ -116,8 +123,11 @@
         store_rejects = true,
         rejects_table = 'tsqa_rej_{{ entity }}_{{ loop.index }}',
         rejects_scan = 'tsqa_scan_{{ entity }}_{{ loop.index }}'
-    );
+    )
+    {{ "union all" if not loop.last else ";" }}
+    {% endfor -%}
     insert into tsqa_rej_{{ entity }}
+    {% for f in files -%}
     select
         scans.file_path as filename,
         rejects.line,
@@ -125,10 +135,14 @@
         rejects.csv_line
     from tsqa_rej_{{ entity }}_{{ loop.index }} as rejects
     inner join tsqa_scan_{{ entity }}_{{ loop.index }} as scans
-        on rejects.scan_id = scans.scan_id and rejects.file_id = scans.file_id;
+        on rejects.scan_id = scans.scan_id and rejects.file_id = scans.file_id
+    {{ "union all" if not loop.last else ";" }}
+    {% endfor -%}
+    {% for f in files -%}
     drop table tsqa_rej_{{ entity }}_{{ loop.index }};
     drop table tsqa_scan_{{ entity }}_{{ loop.index }};
     {% endfor -%}
+    {%- endif %}
 {%- endmacro %}
 
 
@@ -161,9 +175,11 @@
 with
 
 csv_parsed as (
+    -- each file was read by its own scan (landing_scan_csv): the scan's row number is
+    -- the record's ordinal in its file
     select
         *,
-        row_number() over (partition by filename order by tsqa_scan_seq) as parsed_ordinal
+        tsqa_scan_seq as parsed_ordinal
     from tsqa_csv_{{ entity }}
 ),
 
@@ -340,7 +356,7 @@ select
     raw_line as _raw_line,
     -- fingerprint of every raw column, personal ones included, before any is dropped:
     -- two rows are exact duplicates when their fingerprints are equal
-    md5(concat_ws(chr(31), {% for c in columns %}coalesce({{ c }}, chr(0)){{ ", " if not loop.last }}{% endfor %})) as _row_fingerprint
+    md5_number(concat_ws(chr(31), {% for c in columns %}coalesce({{ c }}, chr(0)){{ ", " if not loop.last }}{% endfor %})) as _row_fingerprint
 from all_rows
 {%- endmacro %}
 

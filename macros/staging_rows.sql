@@ -26,15 +26,16 @@
                  a duplicate_conflict too
       references [(column sql, relation, parent column)]: the value must exist among the
                  parent's current rows (null passes)
-      cross_checks [(reason, relation, join condition on `row` and `parent`, failing sql)]
+      cross_checks [(reason, relation, column, parent column, failing sql on `versions`
+                 and `parent`)]: the row fails when its parent (current, by column) fails
 
     Incremental builds re-decide only the rows a new file can change (see the
     `incremental` branch and macros/incremental.sql); `_staged_at` says which run last
     decided a row. Entities with `mode: first` are tables, rebuilt whole: their "one per"
     rules (conflict_extra) cross keys, and they are small.
 
-    `_raw` keeps the row as it arrived (text) for quarantine; typed columns keep the
-    contract's names.
+    Typed columns keep the contract's names; quarantine reads the row as it arrived
+    (text) from landing, by file and line.
 -#}
 {% macro staging_rows(entity, spec) -%}
     {%- set contract = raw_contract()[entity] -%}
@@ -113,7 +114,6 @@ typed as (
         {% for c in columns -%}
         {{ tsqa_typed(c, types.get(c, "text")) }} as {{ c }},
         {% endfor -%}
-        struct_pack({% for c in columns %}{{ c }} := {{ c }}{{ ", " if not loop.last }}{% endfor %}) as _raw,
         _source_file,
         _file_format,
         _line,
@@ -141,15 +141,27 @@ typed as (
     from landed
 ),
 
+-- exact duplicates: only fingerprints seen more than once need ranking (an aggregate,
+-- not a sort of every row); the first occurrence in load order is kept
+repeated_fingerprints as (
+    select
+        _row_fingerprint,
+        min({'file': _source_file, 'line': _line}) as first_occurrence
+    from typed
+    where _malformed_reason is null
+    group by _row_fingerprint
+    having count(*) > 1
+),
+
 deduplicated as (
     select
-        *,
-        _malformed_reason is null
-        and row_number() over (
-            partition by _malformed_reason is null, _row_fingerprint
-            order by _source_file, _line
-        ) > 1 as _is_exact_duplicate
+        typed.*,
+        coalesce(
+            {'file': typed._source_file, 'line': typed._line} <> repeated.first_occurrence, false
+        ) as _is_exact_duplicate
     from typed
+    left join repeated_fingerprints as repeated
+        on typed._row_fingerprint = repeated._row_fingerprint and typed._malformed_reason is null
 ),
 
 checked as (
@@ -171,15 +183,33 @@ valid as (
 ),
 
 {% if mode == "newest" -%}
+-- one version per key: only keys with more than one valid version need ranking
+versioned_keys as (
+    select {{ key | join(", ") }}
+    from valid
+    group by all
+    having count(*) > 1
+),
+
 versions as (
     select
-        *,
+        valid.*,
+        true as _is_chosen,
+        null::varchar as _conflict_reason
+    from valid
+    anti join versioned_keys
+        on {% for k in key %}valid.{{ k }} = versioned_keys.{{ k }}{{ " and " if not loop.last }}{% endfor %}
+    union all
+    select
+        valid.*,
         row_number() over (
-            partition by {{ key | join(", ") }}
-            order by _source_file desc{% if version_column %}, {{ version_column }} desc nulls last{% endif %}, _line desc
+            partition by {% for k in key %}valid.{{ k }}{{ ", " if not loop.last }}{% endfor %}
+            order by valid._source_file desc{% if version_column %}, valid.{{ version_column }} desc nulls last{% endif %}, valid._line desc
         ) = 1 as _is_chosen,
         null::varchar as _conflict_reason
     from valid
+    semi join versioned_keys
+        on {% for k in key %}valid.{{ k }} = versioned_keys.{{ k }}{{ " and " if not loop.last }}{% endfor %}
 ),
 {%- else -%}
 versions as (
@@ -204,46 +234,73 @@ versions as (
 ),
 {%- endif %}
 
+-- reference checks on the chosen versions. The parents are first narrowed to the values
+-- the versions name (a hash table of the few, not of a 10M-row parent).
+{%- for column_sql, relation, parent_column in spec.get("references", []) %}
+parents_{{ loop.index }} as (
+    select distinct parent.{{ parent_column }} as parent_value
+    from {{ relation }} as parent
+    where
+        parent.{{ parent_column }} in (select versions.{{ column_sql }} from versions)
+        {%- if relation.schema != 'raw' %}
+        and parent._status = 'current'
+        {%- endif %}
+),
+{%- endfor %}
+{%- for reason, relation, column_sql, parent_column, failing in spec.get("cross_checks", []) %}
+cross_parents_{{ loop.index }} as (
+    select parent.*
+    from {{ relation }} as parent
+    where
+        parent.{{ parent_column }} in (select versions.{{ column_sql }} from versions)
+        and parent._status = 'current'
+),
+{%- endfor %}
+
 referenced as (
     select
         versions.*,
         case
-            when false then null
+            when not versions._is_chosen then null
             {%- for column_sql, relation, parent_column in spec.get("references", []) %}
-            when {{ column_sql }} is not null and not exists (
-                select 1 from {{ relation }} as parent
-                where parent.{{ parent_column }} = versions.{{ column_sql }}
-                {%- if relation.schema != 'raw' %} and parent._status = 'current'{% endif %}
+            when versions.{{ column_sql }} is not null and not exists (
+                select 1 from parents_{{ loop.index }} as parent
+                where parent.parent_value = versions.{{ column_sql }}
             ) then 'orphan_reference'
             {%- endfor %}
-            {%- for reason, relation, join_sql, failing in spec.get("cross_checks", []) %}
+            {%- for reason, relation, column_sql, parent_column, failing in spec.get("cross_checks", []) %}
             when exists (
-                select 1 from {{ relation }} as parent
-                where {{ join_sql }} and parent._status = 'current' and ({{ failing }})
+                select 1 from cross_parents_{{ loop.index }} as parent
+                where parent.{{ parent_column }} = versions.{{ column_sql }} and ({{ failing }})
             ) then '{{ reason }}'
             {%- endfor %}
         end as _reference_reason
     from versions
-    where _is_chosen
 )
 
+-- every row once: set aside by a row rule, or decided among the versions of its key
 select
     checked.* exclude (_row_check, _row_reason, _is_exact_duplicate, _malformed_reason),
+    case when checked._is_exact_duplicate then 'exact_duplicate' else 'quarantined' end as _status,
+    checked._row_reason as _reason,
+    {{ tsqa_run_started_at() }} as _staged_at
+from checked
+where checked._is_exact_duplicate or checked._row_reason is not null
+union all
+select
+    referenced.* exclude (
+        _row_check, _row_reason, _is_exact_duplicate, _malformed_reason, _is_chosen, _conflict_reason,
+        _reference_reason
+    ),
     case
-        when checked._is_exact_duplicate then 'exact_duplicate'
-        when checked._row_reason is not null then 'quarantined'
-        when versions._conflict_reason is not null then 'quarantined'
-        when versions._is_chosen is false then 'superseded'
+        when referenced._conflict_reason is not null then 'quarantined'
+        when not referenced._is_chosen then 'superseded'
         when referenced._reference_reason is not null then 'quarantined'
         else 'current'
     end as _status,
-    coalesce(checked._row_reason, versions._conflict_reason, referenced._reference_reason) as _reason,
+    coalesce(referenced._conflict_reason, referenced._reference_reason) as _reason,
     {{ tsqa_run_started_at() }} as _staged_at
-from checked
-left join versions
-    on checked._source_file = versions._source_file and checked._line = versions._line
-left join referenced
-    on checked._source_file = referenced._source_file and checked._line = referenced._line
+from referenced
 {%- endmacro %}
 
 

@@ -30,16 +30,25 @@ with
 
 base as (
     select * from {{ ref('base_landing__' ~ entity) }}
+),
+
+landed as (
+    select * from {{ ref('landing__' ~ entity) }}
 )
 
+-- the row as it arrived (text, personal columns as landed: dropped or hashed)
 select
     '{{ entity }}' as entity,
-    _source_file as source_file,
-    _file_format as file_format,
-    _line as line,
-    _reason as reason,
-    _raw.*,
-    _raw_line as raw_line
+    base._source_file as source_file,
+    base._file_format as file_format,
+    base._line as line,
+    base._reason as reason,
+    {% for c in contract["columns"] if c not in contract["pii_drop"] -%}
+    landed.{{ c }},
+    {% endfor -%}
+    base._raw_line as raw_line
 from base
-where _status = 'quarantined'
+inner join landed
+    on base._source_file = landed._source_file and base._line = landed._line
+where base._status = 'quarantined'
 {%- endmacro %}

@@ -145,6 +145,10 @@ def slowest_models(target: Path, count: int = 10) -> list[tuple[str, float]]:
     return sorted(timed, key=lambda item: -item[1])[:count]
 
 
+#: BENCHMARKS.md from this heading on is written by hand and kept when the tables are
+#: regenerated.
+ANALYSIS_HEADING = "## Reading these numbers"
+
 STEPS = ("ingest floor", "full build", "GX gate", "incremental build", "gated build", "gated incremental build")
 
 
@@ -312,7 +316,12 @@ def main(argv: list[str] | None = None) -> int:
         + f"` (medians of {args.runs} runs; the ingest floor is the baseline measured in the same run).\n\n"
         f"{table}\n\nWarehouse size:\n{sizes}\n\nSlowest models of the last full build:\n{slowest}\n"
     )
-    (PROJECT_DIR / args.out).write_text(report)
+    out = PROJECT_DIR / args.out
+    # the hand-written reading of the numbers (from its heading on) is kept across runs
+    previous = out.read_text() if out.exists() else ""
+    if ANALYSIS_HEADING in previous:
+        report += "\n" + previous[previous.index(ANALYSIS_HEADING):]
+    out.write_text(report)
     _log(f"wrote {args.out}")
     return 0
 

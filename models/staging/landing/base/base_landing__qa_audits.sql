@@ -15,7 +15,7 @@
         ("root_cause_code", reference_table('root_causes'), "root_cause_code"),
     ],
     "cross_checks": [
-        ("out_of_range", ref('base_landing__moderation_decisions'),
-         "parent.decision_id = versions.decision_id", "versions.audited_at < parent.decided_at"),
+        ("out_of_range", ref('base_landing__moderation_decisions'), "decision_id", "decision_id",
+         "versions.audited_at < parent.decided_at"),
     ],
 }) }}

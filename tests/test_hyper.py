@@ -134,7 +134,7 @@ def test_column_names_types_and_nullability_are_preserved(
     assert {"DATE", "TIMESTAMP", "BOOLEAN", "BIGINT", "DOUBLE", "VARCHAR"} <= seen_types
 
 
-def test_every_type_round_trips_exactly_in_small_batches(tmp_path: Path, hyper: HyperProcess) -> None:
+def test_every_type_round_trips_exactly(tmp_path: Path, hyper: HyperProcess) -> None:
     source = tmp_path / "types.duckdb"
     with duckdb.connect(str(source)) as con:
         con.execute("set TimeZone = 'UTC'")

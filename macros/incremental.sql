@@ -13,8 +13,8 @@
       parent model re-staged since this model last ran (macros/staging_rows.sql). Each
       row carries `_staged_at`, the start of the run that last decided it.
     - fct_moderation_decisions, fct_qa_audits: strategy `tsqa_replace_keys`. A pre-hook
-      writes the keys whose row may have changed (from `_staged_at` of the rows they are
-      built from) into a temporary table; the model selects the current rows of those
+      writes the keys whose row may have changed (from `_staged_at` of the staging rows
+      they are built from) into a temporary table; the model selects the current rows of those
       keys; the strategy deletes every touched key and inserts what the model selected,
       so a record whose current version went away (re-sent and now quarantined) leaves
       the fact.
@@ -93,15 +93,12 @@
 
 
 {% macro tsqa_touched_decisions() -%}
-    {#- Decisions whose attributed row may differ from the one this model holds. -#}
+    {#- Decisions whose attributed row may differ from the one this model holds: the
+        re-staged ones. A moderator's re-staged roster re-stages that moderator's
+        decisions already (their reference to base_landing__moderators), so a vendor
+        move re-attributes them through this one rule. -#}
     select decision_id from {{ ref('base_landing__moderation_decisions') }}
     where _staged_at > {{ tsqa_watermark() }}
-    union all
-    select decision_id from {{ ref('stg_landing__moderation_decisions') }}
-    where moderator_id in (
-        select moderator_id from {{ ref('base_landing__moderators') }}
-        where _staged_at > {{ tsqa_watermark() }}
-    )
 {%- endmacro %}
 
 

@@ -2,8 +2,7 @@
 -- roster attributes in effect at decided_at. user_key is the keyed hash of the content
 -- creator's user_id (never the id itself).
 {#- Incremental (macros/incremental.sql): a build re-decides the decisions re-staged
-    since the last one, and those of moderators whose roster versions were re-staged
-    (their attribution may move). -#}
+    since the last one (a re-staged roster re-stages its moderator's decisions). -#}
 {{ config(
     materialized='incremental',
     incremental_strategy='tsqa_replace_keys',
@@ -13,8 +12,6 @@
     post_hook="{{ tsqa_record_run() }}",
 ) }}
 -- depends_on: {{ ref('base_landing__moderation_decisions') }}
--- depends_on: {{ ref('stg_landing__moderation_decisions') }}
--- depends_on: {{ ref('base_landing__moderators') }}
 
 with
 

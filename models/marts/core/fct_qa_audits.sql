@@ -17,8 +17,6 @@
 -- depends_on: {{ ref('stg_landing__qa_audits') }}
 -- depends_on: {{ ref('base_landing__audit_disputes') }}
 -- depends_on: {{ ref('base_landing__moderation_decisions') }}
--- depends_on: {{ ref('stg_landing__moderation_decisions') }}
--- depends_on: {{ ref('base_landing__moderators') }}
 
 with
 

@@ -23,12 +23,40 @@
     entity with personal data keep no raw text (the file and line say where to look).
 -#}
 
+{% macro tsqa_landing_listing() -%}
+    {#- Every landing file by entity (exact paths, sorted by name), from the listing the
+        tsqa dbt plugin registers (tsqa/landing.py): a landing file is a regular file
+        directly in an entity folder named *.csv or *.parquet. Anything else in the
+        landing root (a symbolic link, device, sub-folder, other extension, unknown
+        folder) stops the build naming it, unless the dbt var `landing_ignore`
+        (TSQA_LANDING_IGNORE) lists it. Never a glob: a name is a literal. -#}
+    {%- if not execute -%}{{ return({"files": {}, "problems": [], "ignored": []}) }}{%- endif -%}
+    {%- set found = run_query(
+        "select tsqa_landing_listing(" ~ tsqa_literal(var('raw_dir')) ~ ", "
+        ~ tsqa_literal(var('landing_ignore', '')) ~ ")"
+    ) -%}
+    {%- set listing = fromjson(found.columns[0].values()[0]) -%}
+    {%- if listing["problems"] -%}
+        {%- do exceptions.raise_compiler_error(
+            "the landing root " ~ var('raw_dir') ~ " holds what is not a landing file (a regular file "
+            ~ "<entity>/<name>.csv or .parquet); its rows would be in no count:\n  "
+            ~ listing["problems"] | join("\n  ")
+            ~ "\nFix: move each out of the landing root, or list it to ignore in TSQA_LANDING_IGNORE "
+            ~ "(comma-separated paths relative to the landing root, shell patterns allowed)."
+        ) -%}
+    {%- endif -%}
+    {{ return(listing) }}
+{%- endmacro %}
+
+
 {% macro landing_files(entity, extension) -%}
-    {#- Sorted paths of <raw_dir>/<entity>/*.<extension>; none while parsing. -#}
+    {#- Sorted exact paths of the entity's landing files named *.<extension>; none while parsing. -#}
     {%- if not execute -%}{{ return([]) }}{%- endif -%}
-    {%- set pattern = var('raw_dir') ~ '/' ~ entity ~ '/*.' ~ extension -%}
-    {%- set found = run_query("select file from glob(" ~ tsqa_literal(pattern) ~ ") order by file") -%}
-    {{ return(found.columns[0].values() | list) }}
+    {%- set files = [] -%}
+    {%- for f in tsqa_landing_listing()["files"].get(entity, []) if f.endswith("." ~ extension) -%}
+        {%- do files.append(f) -%}
+    {%- endfor -%}
+    {{ return(files) }}
 {%- endmacro %}
 
 
@@ -69,6 +97,23 @@
 {%- endmacro %}
 
 
+{% macro tsqa_glob_escape(path) -%}
+    {#- A path DuckDB's file functions (which take glob patterns) read literally. -#}
+    {{- path | replace("[", "[[]") | replace("*", "[*]") | replace("?", "[?]") -}}
+{%- endmacro %}
+
+
+{% macro tsqa_path_list(files) -%}
+    {#- The files as a list DuckDB reads literally (names with [ * ? included). -#}
+    [{% for f in files %}{{ tsqa_literal(tsqa_glob_escape(f)) }}{{ "," if not loop.last }}{% endfor %}]
+{%- endmacro %}
+
+
+{% macro tsqa_in_list(files) -%}
+    ({% for f in files %}{{ tsqa_literal(f) }}{{ "," if not loop.last }}{% endfor %})
+{%- endmacro %}
+
+
 {% macro pseudonymise(column) -%}
     {#- Keyed hash (SHA-256 of key and value) of an identifier; the key comes from the
         session variable the tsqa dbt plugin sets from TSQA_PII_SALT, never from SQL text. -#}
@@ -98,7 +143,7 @@
         tsqa_scan_seq bigint
     );
     create or replace temp table tsqa_rej_{{ entity }} (
-        filename varchar, line bigint, error_type varchar, csv_line varchar
+        filename varchar, line bigint, line_byte_position bigint, error_type varchar, csv_line varchar
     );
     {%- if files %}
     {% for f in files -%}
@@ -112,7 +157,7 @@
         *,
         row_number() over () as tsqa_scan_seq
     from read_csv(
-        [{{ tsqa_literal(f) }}],
+        [{{ tsqa_literal(tsqa_glob_escape(f)) }}],
         header = false,
         auto_detect = false,
         columns = { {%- for c in columns %}'{{ c }}': 'VARCHAR'{{ ", " if not loop.last }}{% endfor -%} },
@@ -131,6 +176,7 @@
     select
         scans.file_path as filename,
         rejects.line,
+        rejects.line_byte_position,
         rejects.error_type,
         rejects.csv_line
     from tsqa_rej_{{ entity }}_{{ loop.index }} as rejects
@@ -151,12 +197,30 @@
     {%- set columns = spec["columns"] -%}
     {%- set kept = [] -%}
     {%- for c in columns if c not in spec["pii_drop"] -%}{%- do kept.append(c) -%}{%- endfor -%}
-    {%- set has_pii = (spec["pii_drop"] | length) + (spec["pii_hash"] | length) > 0 -%}
+    {%- set personal = spec["pii_drop"] + spec["pii_hash"] -%}
+    {%- set has_pii = personal | length > 0 -%}
+    {%- set csv_files = landing_new_files(entity, "csv") -%}
     {%- set parquet_files = landing_new_files(entity, "parquet") -%}
     {%- set parquet_columns = {} -%}
+    {%- set drifted_parquet = [] -%}
     {%- if parquet_files -%}
+        {#- The contract's columns are flat: a nested column (LIST, STRUCT, MAP) cannot be
+            read as text; the build stops naming the file (not another one). -#}
+        {%- set nested = run_query(
+            "select distinct file_name from parquet_schema(" ~ tsqa_path_list(parquet_files) ~ ")"
+            ~ " where name <> 'schema' and (num_children > 0 or converted_type in ('LIST', 'MAP', 'MAP_KEY_VALUE'))"
+            ~ " order by file_name"
+        ) -%}
+        {%- if nested.columns[0].values() | length > 0 -%}
+            {%- do exceptions.raise_compiler_error(
+                "landing file(s) with a nested column (LIST, STRUCT or MAP; the contract's columns are flat "
+                ~ "text, numbers and timestamps): " ~ nested.columns[0].values() | join(", ")
+                ~ ". Fix: write the column flat (one value per row), or move the file out of the landing "
+                ~ "folder (to reload it later)."
+            ) -%}
+        {%- endif -%}
         {%- set schema = run_query(
-            "select name from parquet_schema(" ~ tsqa_file_list(parquet_files) ~ ") group by name"
+            "select name from parquet_schema(" ~ tsqa_path_list(parquet_files) ~ ") group by name"
         ) -%}
         {%- for name in schema.columns[0].values() -%}{%- do parquet_columns.update({name: true}) -%}{%- endfor -%}
         {#- Parquet is read by column name; a file whose columns are not exactly the
@@ -164,81 +228,141 @@
         {%- set drift = run_query(
             "with files as (select unnest(" ~ tsqa_file_list(parquet_files) ~ ") as file_name),"
             ~ " leaves as (select file_name, list_sort(list(name)) as names"
-            ~ " from parquet_schema(" ~ tsqa_file_list(parquet_files) ~ ")"
+            ~ " from parquet_schema(" ~ tsqa_path_list(parquet_files) ~ ")"
             ~ " where num_children is null or num_children = 0 group by file_name)"
             ~ " select files.file_name from files left join leaves on files.file_name = leaves.file_name"
             ~ " where leaves.names is null or leaves.names <> " ~ tsqa_file_list(columns | sort)
         ) -%}
-        {%- set drifted_parquet = drift.columns[0].values() | list -%}
+        {%- for f in drift.columns[0].values() -%}{%- do drifted_parquet.append(f) -%}{%- endfor -%}
     {%- endif -%}
 
 with
 
 csv_parsed as (
     -- each file was read by its own scan (landing_scan_csv): the scan's row number is
-    -- the record's ordinal in its file
+    -- the record's ordinal in its file (1 = the header)
     select
         *,
-        tsqa_scan_seq as parsed_ordinal
+        tsqa_scan_seq as parsed_ordinal,
+        -- physical lines the record spans (a quoted value may hold line breaks)
+        1 + length(concat({% for c in columns %}coalesce({{ c }}, ''){{ ", " if not loop.last }}{% endfor %}))
+        - length(replace(concat({% for c in columns %}coalesce({{ c }}, ''){{ ", " if not loop.last }}{% endfor %}), chr(10), ''))
+            as lines_spanned
     from tsqa_csv_{{ entity }}
+),
+
+-- malformed records (one per start position); a line of blanks is no data line
+csv_reject_records as (
+    select
+        filename,
+        line_byte_position as byte_position,
+        min(error_type) as error_type,
+        min(csv_line) as csv_line
+    from tsqa_rej_{{ entity }}
+    group by filename, line_byte_position
+    having trim(min(csv_line), ' ' || chr(9) || chr(13) || chr(10)) <> ''
+),
+
+-- where each malformed record starts and ends in the file (tsqa_reject_records, from
+-- the file's bytes: the parser's numbering counts a quoted value's line breaks its own
+-- way, and its copy of a malformed record is cut at 10,000 characters)
+csv_reject_positions as (
+    select
+        filename,
+        list(byte_position order by byte_position) as positions
+    from csv_reject_records
+    group by filename
+),
+
+csv_reject_layout as (
+    select
+        filename,
+        unnest(positions) as byte_position,
+        unnest(tsqa_reject_records(filename, positions)) as layout
+    from csv_reject_positions
 ),
 
 csv_rejects as (
     select
-        filename,
-        line,
-        min(error_type) as error_type,
-        min(csv_line) as csv_line
-    from tsqa_rej_{{ entity }}
-    group by all
+        records.filename,
+        records.error_type,
+        records.csv_line,
+        layouts.layout.line as line,
+        -- physical lines the record takes; a quote left open to the end of the file
+        -- swallowed the lines after it: each of them is a data line
+        layouts.layout.lines_spanned as lines_spanned,
+        layouts.layout.unterminated as unterminated,
+        layouts.layout.swallowed as swallowed,
+        -- physical lines before this record that belong to parsed records
+        layouts.layout.line - 1 - coalesce(cast(sum(layouts.layout.lines_spanned) over (
+            partition by records.filename order by records.byte_position
+            rows between unbounded preceding and 1 preceding
+        ) as bigint), 0) as lines_before_unparsed
+    from csv_reject_records as records
+    inner join csv_reject_layout as layouts
+        on records.filename = layouts.filename and records.byte_position = layouts.byte_position
 ),
 
--- a malformed record can span several physical lines (an unterminated quote runs on
--- until the next quote): it consumes 1 + the line breaks inside its text
-reject_spans as (
+-- parsed records that span more than one line (rare): their extra lines, cumulated
+csv_multiline as (
     select
         filename,
-        line,
-        1 + coalesce(
-            length(regexp_replace(csv_line, '\r?\n$', ''))
-            - length(replace(regexp_replace(csv_line, '\r?\n$', ''), chr(10), '')),
-            0
-        ) as lines_consumed
-    from csv_rejects
-),
-
--- parsed rows that precede each malformed record, and the physical lines taken by
--- malformed records up to and including it (consecutive malformed records share a
--- parsed_before: the last of them counts)
-reject_offsets as (
-    select
-        filename,
-        parsed_before,
-        max(lines_so_far) as lines_so_far
+        parsed_ordinal,
+        extra_upto,
+        parsed_ordinal + extra_upto as end_position
     from (
         select
             filename,
-            line - 1 - coalesce(cast(sum(lines_consumed) over (
-                partition by filename order by line
-                rows between unbounded preceding and 1 preceding
-            ) as bigint), 0) as parsed_before,
-            cast(sum(lines_consumed) over (partition by filename order by line) as bigint) as lines_so_far
-        from reject_spans
+            parsed_ordinal,
+            cast(sum(lines_spanned - 1) over (partition by filename order by parsed_ordinal) as bigint) as extra_upto
+        from csv_parsed
+        where lines_spanned > 1
     )
+),
+
+-- each malformed record, with the number of parsed records before it: the physical
+-- lines before it, less the lines of earlier malformed records and the extra lines of
+-- multi-line parsed records (blank lines, if any, make this an upper bound; see below)
+csv_reject_anchors as (
+    select
+        csv_rejects.filename,
+        csv_rejects.line,
+        csv_rejects.lines_spanned,
+        csv_rejects.lines_before_unparsed - coalesce(multiline.extra_upto, 0) as parsed_before,
+        coalesce(multiline.extra_upto, 0) as anchor_extra
+    from csv_rejects
+    asof left join csv_multiline as multiline
+        on csv_rejects.filename = multiline.filename
+        and csv_rejects.lines_before_unparsed >= multiline.end_position
+),
+
+-- consecutive malformed records share a parsed_before: the last of them anchors
+csv_anchors as (
+    select
+        filename,
+        parsed_before,
+        max(line + lines_spanned) as next_line,
+        max(anchor_extra) as anchor_extra
+    from csv_reject_anchors
     group by all
 ),
 
--- physical line of a parsed row = its ordinal + the lines taken by the malformed
--- records before it (exact while parsed records do not span lines, as
--- contract-conforming drops never do)
+-- physical line of a parsed row: the line after the last malformed record before it,
+-- plus the lines of the parsed records in between (exact unless blank lines sit among
+-- parsed rows; malformed lines are always exact)
 csv_lines as (
     select
-        csv_parsed.*,
-        csv_parsed.parsed_ordinal + coalesce(reject_offsets.lines_so_far, 0) as line
+        csv_parsed.* exclude (lines_spanned),
+        coalesce(anchors.next_line, 1)
+        + csv_parsed.parsed_ordinal - 1 - coalesce(anchors.parsed_before, 0)
+        + coalesce(multiline.extra_upto, 0) - coalesce(anchors.anchor_extra, 0) as line
     from csv_parsed
-    asof left join reject_offsets
-        on csv_parsed.filename = reject_offsets.filename
-        and csv_parsed.parsed_ordinal > reject_offsets.parsed_before
+    asof left join csv_anchors as anchors
+        on csv_parsed.filename = anchors.filename
+        and csv_parsed.parsed_ordinal > anchors.parsed_before
+    asof left join csv_multiline as multiline
+        on csv_parsed.filename = multiline.filename
+        and csv_parsed.parsed_ordinal > multiline.parsed_ordinal
 ),
 
 -- line 1 of every CSV file must be the contract's header, exactly
@@ -252,10 +376,51 @@ csv_headers as (
     where line = 1
 ),
 
-csv_rows as (
+-- one row per physical data line of a malformed record: a record whose quote was
+-- left open is split back into the lines it swallowed
+csv_reject_rows as (
+    select
+        filename,
+        error_type,
+        line,
+        csv_line as raw_line
+    from csv_rejects
+    where not unterminated
+    union all
+    select
+        filename,
+        'UNTERMINATED QUOTE' as error_type,
+        line + offset_in_record as line,
+        raw_line
+    from (
+        select
+            filename,
+            line,
+            unnest(range(len(swallowed))) as offset_in_record,
+            unnest(swallowed) as raw_line
+        from csv_rejects
+        where unterminated
+    )
+),
+
+csv_file_facts as (
+    -- a file cut short: its last line has no line end where the others have one
+    select
+        filename,
+        (tsqa_file_facts(filename)).truncated as truncated
+    from (select distinct filename from csv_parsed union select distinct filename from csv_reject_rows)
+),
+
+csv_rows_unchecked as (
     select
         {% for c in columns -%}
+        {% if has_pii -%}
+        -- a file whose header is not the contract's may hold personal data under any
+        -- column (user_id and content_id swapped): its rows keep no raw value
+        case when coalesce(csv_headers.header_ok, false) then csv_lines.{{ c }} end as {{ c }},
+        {%- else -%}
         csv_lines.{{ c }},
+        {%- endif %}
         {% endfor -%}
         csv_lines.filename,
         'csv' as file_format,
@@ -270,32 +435,50 @@ csv_rows as (
         {% for c in columns -%}
         null::varchar as {{ c }},
         {% endfor -%}
-        csv_rejects.filename,
+        rejects.filename,
         'csv' as file_format,
-        csv_rejects.line,
+        rejects.line,
         case
             when not coalesce(csv_headers.header_ok, false) then 'schema_mismatch'
-            when csv_rejects.error_type in ('TOO MANY COLUMNS', 'MISSING COLUMNS') then 'wrong_column_count'
-            when csv_rejects.error_type = 'UNQUOTED VALUE' then 'broken_quotes'
-            when csv_rejects.error_type = 'INVALID ENCODING' then 'bad_encoding'
-            when csv_rejects.error_type = 'LINE SIZE OVER MAXIMUM' then 'line_too_long'
+            when rejects.error_type in ('TOO MANY COLUMNS', 'MISSING COLUMNS') then 'wrong_column_count'
+            when rejects.error_type in ('UNQUOTED VALUE', 'UNTERMINATED QUOTE') then 'broken_quotes'
+            when rejects.error_type = 'INVALID ENCODING' then 'bad_encoding'
+            when rejects.error_type = 'LINE SIZE OVER MAXIMUM' then 'line_too_long'
             else 'unparseable'
         end as malformed_reason,
         {% if has_pii -%}
         null::varchar as raw_line
         {%- else -%}
-        csv_rejects.csv_line as raw_line
+        rejects.raw_line
         {%- endif %}
-    from csv_rejects
-    left join csv_headers on csv_rejects.filename = csv_headers.filename
-    where csv_rejects.line > 1
+    from csv_reject_rows as rejects
+    left join csv_headers on rejects.filename = csv_headers.filename
+    where rejects.line > 1 and trim(rejects.raw_line, ' ' || chr(9) || chr(13)) <> ''
+),
+
+csv_rows as (
+    -- the last line of a file cut short is quarantined as `truncated` (a value may
+    -- have lost its end: `39` cut to `3` still parses)
+    select
+        rows.* exclude (malformed_reason),
+        case
+            when rows.malformed_reason is null and facts.truncated
+                and rows.line = max(rows.line) over (partition by rows.filename)
+                then 'truncated'
+            else rows.malformed_reason
+        end as malformed_reason
+    from csv_rows_unchecked as rows
+    left join csv_file_facts as facts on rows.filename = facts.filename
 ),
 
 {% if parquet_files -%}
 parquet_rows as (
     select
         {% for c in columns -%}
-        {% if c in parquet_columns -%}
+        {% if c in parquet_columns and has_pii and drifted_parquet -%}
+        case when filename not in {{ tsqa_in_list(drifted_parquet) }}
+            then cast({{ c }} as varchar) end as {{ c }},
+        {%- elif c in parquet_columns -%}
         cast({{ c }} as varchar) as {{ c }},
         {%- else -%}
         null::varchar as {{ c }},
@@ -305,15 +488,13 @@ parquet_rows as (
         'parquet' as file_format,
         file_row_number + 1 as line,
         {% if drifted_parquet -%}
-        case when filename in {{ tsqa_file_list(drifted_parquet) | replace("[", "(") | replace("]", ")") }}
-            then 'schema_mismatch'
-        end as malformed_reason,
+        case when filename in {{ tsqa_in_list(drifted_parquet) }} then 'schema_mismatch' end as malformed_reason,
         {%- else -%}
         null::varchar as malformed_reason,
         {%- endif %}
         null::varchar as raw_line
     from read_parquet(
-        {{ tsqa_file_list(parquet_files) }},
+        {{ tsqa_path_list(parquet_files) }},
         union_by_name = true,
         filename = true,
         file_row_number = true
@@ -335,7 +516,9 @@ parquet_rows as (
 {%- endif %}
 
 all_rows as (
-    select * from csv_rows
+    select
+        {% for c in columns %}{{ c }}, {% endfor %}filename, file_format, line, malformed_reason, raw_line
+    from csv_rows
     union all
     select * from parquet_rows
 )
@@ -354,9 +537,11 @@ select
     line as _line,
     malformed_reason as _malformed_reason,
     raw_line as _raw_line,
-    -- fingerprint of every raw column, personal ones included, before any is dropped:
-    -- two rows are exact duplicates when their fingerprints are equal
-    md5_number(concat_ws(chr(31), {% for c in columns %}coalesce({{ c }}, chr(0)){{ ", " if not loop.last }}{% endfor %})) as _row_fingerprint
+    -- fingerprint of every raw column, before any is dropped: two rows are exact
+    -- duplicates when their fingerprints are equal. Personal columns enter it only
+    -- through their keyed hash, so the fingerprint is no unkeyed hash of a personal
+    -- value (with a list of candidate ids and no key, nothing can be matched)
+    md5_number(concat_ws(chr(31), {% for c in columns %}coalesce({{ pseudonymise(c) if c in personal else c }}, chr(0)){{ ", " if not loop.last }}{% endfor %})) as _row_fingerprint
 from all_rows
 {%- endmacro %}
 
@@ -377,13 +562,16 @@ from all_rows
 
 
 {% macro landing_file_rows() -%}
-    {#- entity, source_file of every file in every entity folder, read or not: an empty
-        or header-only file still shows (with 0 rows) in the reconciliation. -#}
+    {#- entity, source_file, raw_rows of every landing file of every entity folder, read or
+        not: raw_rows is counted from the file itself, independently of the CSV parser
+        (tsqa_file_facts, tsqa/landing.py): a CSV file's physical data lines, a Parquet
+        file's row count. An empty or header-only file shows with 0 rows. -#}
     {%- for entity in raw_contract().keys() %}
     {%- set files = landing_files(entity, "csv") + landing_files(entity, "parquet") %}
     select
         '{{ entity }}' as entity,
-        parse_filename(file) as source_file
+        parse_filename(file) as source_file,
+        (tsqa_file_facts(file)).data_lines as raw_rows
     from (select unnest({{ tsqa_file_list(files) if files else "[]::varchar[]" }}) as file)
     {%- if not loop.last %}
     union all

@@ -47,6 +47,7 @@
     {%- set key = contract["key"] -%}
     {%- set version_column = spec.get("version_column") -%}
     {%- set mode = spec.get("mode", "newest") -%}
+    {%- set free_text = contract.get("free_text", []) + contract["pii_drop"] -%}
 
     {%- set incremental = is_incremental() -%}
     {%- set landing = ref('landing__' ~ entity) -%}
@@ -125,6 +126,9 @@ typed as (
             {%- for c in columns if types.get(c, "text") in ("int", "number", "bool", "date") %}
             when {{ c }} is not null and {{ tsqa_typed(c, types[c]) }} is null then 'unparseable'
             {%- endfor %}
+            {%- for c in columns if types.get(c, "text") == "text" and c not in free_text and c not in contract["pii_hash"] %}
+            when {{ tsqa_bad_code(c) }} then 'bad_value'
+            {%- endfor %}
             {%- for c in required %}
             when {{ tsqa_typed(c, "text") }} is null then 'missing_required'
             {%- endfor %}
@@ -136,6 +140,10 @@ typed as (
             {%- endfor %}
             {%- for c in columns if types.get(c, "text") == "timestamp" %}
             when {{ tsqa_typed(c, "timestamp") }} > {{ tsqa_latest_plausible() }} then 'out_of_range'
+            when {{ tsqa_typed(c, "timestamp") }} < {{ tsqa_earliest_plausible() }} then 'out_of_range'
+            {%- endfor %}
+            {%- for c in columns if types.get(c, "text") == "date" %}
+            when {{ tsqa_typed(c, "date") }} < {{ tsqa_earliest_plausible() }} then 'out_of_range'
             {%- endfor %}
         end as _row_check
     from landed
@@ -305,27 +313,49 @@ from referenced
 
 
 {% macro tsqa_typed(column, type) -%}
-    {#- Text as it landed -> the contract's type; null when it does not parse. -#}
+    {#- Text as it landed -> the contract's type; null when it does not parse. Integers
+        are written as integers (`1.5`, `0x10`, `1e3`, `1_000` do not parse); numbers as
+        decimals, optionally with an exponent (no hex, no digit separators). -#}
     {%- if type == "int" -%}
-        try_cast(trim({{ column }}) as bigint)
+        case when regexp_full_match(trim({{ column }}), '[+-]?[0-9]+') then try_cast(trim({{ column }}) as bigint) end
     {%- elif type == "number" -%}
-        case when isfinite(try_cast(trim({{ column }}) as double)) then try_cast(trim({{ column }}) as double) end
+        case
+            when regexp_full_match(trim({{ column }}), '[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?')
+                and isfinite(try_cast(trim({{ column }}) as double))
+                then try_cast(trim({{ column }}) as double)
+        end
     {%- elif type == "bool" -%}
         case lower(trim({{ column }})) when 'true' then true when 'false' then false when '1' then true when '0' then false end
     {%- elif type == "date" -%}
         case when regexp_full_match(trim({{ column }}), '\d{4}-\d{2}-\d{2}') then try_cast(trim({{ column }}) as date) end
     {%- elif type == "timestamp" -%}
         {#- ISO 8601 with an offset or Z, stored as a UTC timestamp; a naive timestamp is
-            not accepted (whose clock would it be?). -#}
+            not accepted (whose clock would it be?), nor an offset beyond +-14:00 (the
+            widest real one) or with minutes past 59. -#}
         case
             when regexp_full_match(
                 trim({{ column }}),
-                '\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|z|[+-]\d{2}(:?\d{2})?)'
+                '\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|z|[+-](0\d|1[0-3])(:?[0-5]\d)?|[+-]14(:?00)?)'
             ) then timezone('UTC', try_cast(trim({{ column }}) as timestamptz))
         end
     {%- else -%}
         nullif(trim({{ column }}), '')
     {%- endif -%}
+{%- endmacro %}
+
+
+{% macro tsqa_bad_code(column) -%}
+    {#- A code or id column holding a control character (NUL, tab, line break, ...) or
+        starting like a spreadsheet formula (= + - @): never a real code, and a formula
+        must not reach a mart, an extract or a spreadsheet (`bad_value`). -#}
+    regexp_matches({{ column }}, '[\x00-\x1f\x7f]') or regexp_matches({{ column }}, '^\s*[=+\-@]')
+{%- endmacro %}
+
+
+{% macro tsqa_earliest_plausible() -%}
+    {#- Dates and timestamps before this are not real for this warehouse (out_of_range):
+        dbt var `min_date` (default 2000-01-01). -#}
+    timestamp '{{ var("min_date", "2000-01-01") }}'
 {%- endmacro %}
 
 

@@ -138,7 +138,8 @@ def test_wrong_column_count(warehouse: Warehouse, landing: Landing) -> None:
 
 def test_broken_quotes(warehouse: Warehouse, landing: Landing) -> None:
     # a value with text after its closing quote, then an unterminated quote that runs to
-    # the end of the file (swallowing the line after it into the same malformed record)
+    # the end of the file (the parser swallows the line after it into the same malformed
+    # record; each swallowed line is a data line of its own, raw_contract.md)
     landing.raw("moderation_decisions", "moderation_decisions_2026-10-03.csv", "\n".join([
         DECISION_HEADER,
         decision_line("D3", content_id='"C3"x'),
@@ -152,9 +153,10 @@ def test_broken_quotes(warehouse: Warehouse, landing: Landing) -> None:
         ("moderation_decisions_2026-10-03.csv", 2, None, "quarantined", "broken_quotes"),
         ("moderation_decisions_2026-10-03.csv", 3, "D4", "current", None),
         ("moderation_decisions_2026-10-03.csv", 4, None, "quarantined", "broken_quotes"),
+        ("moderation_decisions_2026-10-03.csv", 5, None, "quarantined", "broken_quotes"),
     ]
     assert assert_reconciled(warehouse, landing)[
-        ("moderation_decisions", "moderation_decisions_2026-10-03.csv")] == (3, 1, 0, 2, 0)
+        ("moderation_decisions", "moderation_decisions_2026-10-03.csv")] == (4, 1, 0, 3, 0)
 
 
 def test_broken_quotes_keep_the_raw_line_where_the_entity_has_no_personal_data(
@@ -322,8 +324,8 @@ def test_unreadable_file(warehouse: Warehouse, landing: Landing) -> None:
     (landing.root / "qa_audits" / "qa_audits_2026-10-06.parquet").write_bytes(b"not parquet at all")
     # (the file cut short still has Parquet's magic bytes: only DuckDB can tell)
     assert check_landing(landing.root).problems == [
-        f"{landing.root}/qa_audits/qa_audits_2026-10-04.csv: is a directory, not a file",
-        f"{landing.root}/qa_audits/qa_audits_2026-10-05.csv: is a broken symbolic link (its target does not exist)",
+        f"{landing.root}/qa_audits/qa_audits_2026-10-04.csv: is a folder (entity folders hold files only)",
+        f"{landing.root}/qa_audits/qa_audits_2026-10-05.csv: is a symbolic link (only regular files are read)",
         f"{landing.root}/qa_audits/qa_audits_2026-10-06.parquet: is not a Parquet file (no PAR1 magic bytes at "
         "its start and end: truncated or another format)",
     ]
@@ -345,7 +347,8 @@ def test_schema_drift_new_column(warehouse: Warehouse, landing: Landing) -> None
 
 def test_schema_drift_new_column_in_parquet(warehouse: Warehouse, landing: Landing) -> None:
     """Parquet is read by column name: a drop with a column the contract does not have
-    is drift too, and all its rows are quarantined (its values kept)."""
+    is drift too, and all its rows are quarantined; the entity holds personal data, so
+    they keep no raw value (the file and row say where to look)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -357,8 +360,8 @@ def test_schema_drift_new_column_in_parquet(warehouse: Warehouse, landing: Landi
     build_landing(warehouse)
 
     assert statuses(warehouse, "moderation_decisions", "decision_id")[2:] == [
-        ("moderation_decisions_2026-10-03.parquet", 1, "D5", "quarantined", "schema_mismatch"),
-        ("moderation_decisions_2026-10-03.parquet", 2, "D6", "quarantined", "schema_mismatch"),
+        ("moderation_decisions_2026-10-03.parquet", 1, None, "quarantined", "schema_mismatch"),
+        ("moderation_decisions_2026-10-03.parquet", 2, None, "quarantined", "schema_mismatch"),
     ]
     assert assert_reconciled(warehouse, landing)[
         ("moderation_decisions", "moderation_decisions_2026-10-03.parquet")] == (2, 0, 0, 2, 0)

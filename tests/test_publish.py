@@ -10,6 +10,8 @@ for byte what it was.
 
 from __future__ import annotations
 
+import dataclasses
+import fcntl
 import hashlib
 import re
 import shutil
@@ -132,15 +134,21 @@ def test_gated_build_publishes_while_a_reader_holds_the_previous_file(gate: dict
     assert outcome.report_page is not None and outcome.report_page.exists()
 
 
-def test_failed_validation_is_not_published(gate: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                            capsys: pytest.CaptureFixture[str]) -> None:
+def copy_of_the_publication(gate: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path]:
+    """The gate's publication copied into this test's warehouse folder, its settings in
+    the environment; returns (published, working) paths."""
     env = environment(tmp_path)
     for name, value in env.items():
         monkeypatch.setenv(name, value)
-    cfg = settings.load(env)
-    published, working = Path(env["TSQA_DUCKDB_PATH"]), cfg.working_path
+    published, working = Path(env["TSQA_DUCKDB_PATH"]), settings.load(env).working_path
     published.parent.mkdir(parents=True)
     shutil.copyfile(gate["published"], published)
+    return published, working
+
+
+def test_failed_validation_is_not_published(gate: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    published, working = copy_of_the_publication(gate, tmp_path, monkeypatch)
     shutil.copyfile(gate["published"], working)
     before = digest(published)
     # a working warehouse gone wrong: audits vanished, a personal column appeared
@@ -180,7 +188,7 @@ def test_unreadable_landing_file_stops_the_build(tmp_path: Path, monkeypatch: py
     assert cli.main(["build"]) == 1
     err = capsys.readouterr().err
     assert "BUILD STOPPED at step 'landing'" in err
-    assert f"{landing.root}/qa_audits/qa_audits_2026-10-03.csv: is a directory, not a file" in err
+    assert f"{landing.root}/qa_audits/qa_audits_2026-10-03.csv: is a folder (entity folders hold files only)" in err
     assert f"Fix: replace the file with a readable drop, or move it out of {landing.root}/<entity>/" in err
     assert digest(published) == before
     assert not settings.load(env).working_path.exists()
@@ -224,3 +232,198 @@ def test_next_build_is_incremental_unless_a_landed_file_changed(gate: dict, tmp_
                            ).fetchone()[0] == "approve"
         assert con.execute("select count(*) from landing.landing__moderation_decisions").fetchone()[0] == 3
     assert publish.plan_build(cfg, published, full_refresh=True) == publish.BuildPlan(False, "full refresh asked for")
+
+
+# ---------------------------------------------------------------------------
+# Issue 12: no one re-identified, nothing published that failed
+# ---------------------------------------------------------------------------
+
+#: Every unkeyed function the warehouse's code applies (or once applied) to an
+#: identifier, and the keyed hash under the public development key.
+UNKEYED = ["md5(c)", "sha256(c)", "sha1(c)", "cast(hash(c) as varchar)", "cast(md5_number(c) as varchar)",
+           "cast(md5_number_lower(c) as varchar)", "cast(md5_number_upper(c) as varchar)",
+           f"left(sha256('{settings.DEV_PII_SALT}' || '|' || c), 32)",
+           f"sha256('{settings.DEV_PII_SALT}' || '|' || c)"]
+DECISION_COLUMNS = ["decision_id", "content_id", "user_id", "queue_code", "moderator_id", "action", "policy_code",
+                    "content_type", "market", "decided_at", "handle_time_s"]
+
+
+def test_no_user_key_can_be_re_identified_with_a_candidate_list(gate: dict) -> None:
+    """With a non-default key: hash every candidate account id (the true ones among
+    300) with every unkeyed function, and the row fingerprint the way it was once
+    computed (md5 of the raw columns, user_id included), and find no match in any
+    column of any schema, any file under the warehouse folder or any target/ artefact;
+    the key itself is written nowhere."""
+    published: Path = gate["published"]
+    candidates = [f"U{i}" for i in range(1, 301)]
+    with duckdb.connect(str(published), read_only=True) as con:
+        derived = {str(value).lower() for row in con.execute(
+            f"select {', '.join(UNKEYED)} from unnest(?) as t(c)", [candidates]).fetchall() for value in row}
+        derived |= {str(row[0]) for row in con.execute(
+            "select cast(md5_number(concat_ws(chr(31), " + ", ".join(
+                "coalesce(t.c, chr(0))" if c == "user_id" else f"coalesce(l.{c}, chr(0))" for c in DECISION_COLUMNS)
+            + ")) as varchar) from landing.landing__moderation_decisions as l, unnest(?) as t(c)",
+            [candidates]).fetchall()}
+        assert len(derived) > 3000
+        stored: set[str] = set()
+        columns = con.execute("select table_schema, table_name, column_name from information_schema.columns "
+                              "where table_catalog = current_database()").fetchall()
+        for schema, table, column in columns:
+            stored |= {str(r[0]).lower() for r in con.execute(
+                f'select distinct cast("{column}" as varchar) from "{schema}"."{table}" '
+                f'where "{column}" is not null').fetchall()}
+        assert con.execute("select count(distinct user_key) from marts.fct_moderation_decisions").fetchone()[0] == 2
+    assert len(columns) > 500 and not derived & stored
+    token = re.compile(rb"[0-9a-fA-F]{16,64}|[0-9]{12,40}")
+    files = [p for folder in (published.parent, gate["root"] / "target") for p in folder.rglob("*") if p.is_file()]
+    assert len(files) > 20
+    for path in files:
+        content = path.read_bytes()
+        assert b"test-salt" not in content, path
+        found = {t.decode().lower() for t in token.findall(content)}
+        assert not found & derived, path
+
+
+def test_build_state_is_no_oracle_for_the_key(gate: dict) -> None:
+    """The project fingerprint does not depend on the key; what tells a later build
+    that the key changed is a salted scrypt verifier, not a plain hash of the key."""
+    cfg: settings.Settings = gate["cfg"]
+    published: Path = gate["published"]
+    other = dataclasses.replace(cfg, pii_salt="another key")
+    assert publish.project_fingerprint(cfg) == publish.project_fingerprint(other)
+    state = publish.read_build_state(published)
+    assert state is not None and state[0] == publish.project_fingerprint(other)
+    assert publish.key_unchanged(published, cfg.pii_salt) and not publish.key_unchanged(published, "another key")
+    assert publish.plan_build(other, published).reason == "TSQA_PII_SALT changed since the last build"
+    with duckdb.connect(str(published), read_only=True) as con:
+        nonce, verifier = con.execute(f"select nonce, verifier from {publish.KEY_TABLE}").fetchone()
+    plain = {hashlib.new(f, (prefix + cfg.pii_salt).encode()).hexdigest()
+             for f in ("md5", "sha1", "sha256") for prefix in ("", "salt\0")}
+    assert verifier not in plain and len(bytes.fromhex(nonce)) == 16
+
+
+def test_build_refuses_the_public_default_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    env = environment(tmp_path)
+    minimal_landing(tmp_path)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    for key in (None, settings.DEV_PII_SALT):
+        if key is None:
+            monkeypatch.delenv("TSQA_PII_SALT")
+        else:
+            monkeypatch.setenv("TSQA_PII_SALT", key)
+        assert cli.main(["build"]) == 1
+        err = capsys.readouterr().err
+        assert "BUILD STOPPED at step 'key'" in err and "export TSQA_PII_SALT=" in err
+        assert "Only `tsqa demo` (sample data) builds with the development key" in err
+    assert not Path(env["TSQA_DUCKDB_PATH"]).exists() and not settings.load(env).working_path.exists()
+
+
+def test_missing_or_empty_landing_root_stops_the_build(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    env = environment(tmp_path)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    typo = tmp_path / "rwa"
+    monkeypatch.setenv("TSQA_RAW_DIR", str(typo))
+    assert cli.main(["build"]) == 1
+    assert f"{typo}: the landing root does not exist (is TSQA_RAW_DIR right?)" in capsys.readouterr().err
+    typo.mkdir()
+    assert cli.main(["build"]) == 1
+    assert f"{typo}: the landing root is empty (is TSQA_RAW_DIR right?)" in capsys.readouterr().err
+    assert not Path(env["TSQA_DUCKDB_PATH"]).exists()
+
+
+HOLDER = """
+import sys, duckdb
+con = duckdb.connect(sys.argv[1])
+print("holding", flush=True)
+sys.stdin.readline()
+"""
+
+
+def _hold_for_writing(path: Path) -> subprocess.Popen:
+    holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(path)], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True)
+    assert holder.stdout is not None and holder.stdout.readline().strip() == "holding"
+    return holder
+
+
+def test_read_write_connection_on_the_published_file_is_found_at_step_1(gate: dict, tmp_path: Path) -> None:
+    shutil.copytree(gate["root"] / "raw", tmp_path / "raw")
+    env = environment(tmp_path)
+    published = Path(env["TSQA_DUCKDB_PATH"])
+    published.parent.mkdir(parents=True)
+    shutil.copyfile(gate["published"], published)
+    before = digest(published)
+    holder = _hold_for_writing(published)
+    lines: list[str] = []
+    try:
+        with pytest.raises(publish.GateError) as stopped:
+            publish.build(settings.load(env), target_path=tmp_path / "target", say=lines.append)
+    finally:
+        holder.communicate("\n", timeout=60)
+    assert stopped.value.stage == "landing"
+    assert f"the published warehouse {published} is held open for writing by another process" in str(stopped.value)
+    assert "duckdb.connect(path, read_only=True)" in str(stopped.value)
+    assert not any("] dbt build" in line for line in lines)
+    assert digest(published) == before
+
+
+def test_publish_only_a_working_file_whose_own_build_and_validation_passed(
+        gate: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """An incremental build that fails in dbt leaves a working file that started as a
+    copy of the published one (whose validation history says "passed"): `tsqa publish`
+    refuses it. It takes the build lock, and says why instead of a traceback when dbt
+    holds the file or the folder is read-only."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    shutil.copytree(gate["root"] / "raw", tmp_path / "raw", copy_function=shutil.copy2)
+    published, working = copy_of_the_publication(gate, tmp_path, monkeypatch)
+    before = digest(published)
+    # a new drop dbt cannot land (a LIST column): the incremental build fails in dbt
+    columns = {c: [str(D1[c]) if D1[c] is not None else None] for c in DECISION_COLUMNS}
+    pq.write_table(pa.table({**columns, "user_id": [["U1"]]}),
+                   tmp_path / "raw" / "moderation_decisions" / "moderation_decisions_2026-10-09.parquet")
+    assert cli.main(["build"]) == 1
+    assert "BUILD STOPPED at step 'dbt'" in capsys.readouterr().err
+    assert working.exists()
+
+    assert cli.main(["publish"]) == 1
+    err = capsys.readouterr().err
+    assert "failed or did not finish" in err and "nothing was published" in err
+    assert digest(published) == before
+
+    # the same file, as if its build had passed but not been validated since
+    with duckdb.connect(str(working)) as con:
+        con.execute(f"update {publish.MARKER_TABLE} set build_passed = true")
+    assert cli.main(["publish"]) == 1
+    assert "has not been validated since it was built" in capsys.readouterr().err
+
+    # another build holds the lock
+    lock = working.with_name(working.name + ".lock")
+    with lock.open("w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        assert cli.main(["publish"]) == 1
+        assert "another build of" in capsys.readouterr().err
+    # dbt (or anyone) holds the working file for writing
+    holder = _hold_for_writing(working)
+    try:
+        assert cli.main(["publish"]) == 1
+        assert "another process (a dbt build?) holds it" in capsys.readouterr().err
+    finally:
+        holder.communicate("\n", timeout=60)
+    # the folder is read-only (immutable: root ignores permission bits)
+    with duckdb.connect(str(working)) as con:
+        con.execute(f"update {publish.MARKER_TABLE} set validation_run_id = "
+                    "(select max(run_id) from marts.validation_runs), validation_passed = true")
+    subprocess.run(["chattr", "+i", str(published.parent)], check=True)
+    try:
+        assert cli.main(["publish"]) == 1
+        err = capsys.readouterr().err
+        assert "nothing was published" in err and "Traceback" not in err
+    finally:
+        subprocess.run(["chattr", "-i", str(published.parent)], check=True)
+    assert digest(published) == before

@@ -13,6 +13,7 @@ import json
 from pathlib import Path
 
 import duckdb
+import pytest
 
 from tsqa import validate as v
 
@@ -237,3 +238,36 @@ def test_stale_entity_warns_but_does_not_stop(tmp_path: Path) -> None:
     assert report.passed
     (stale,) = report.warnings
     assert stale.column == "decided_at" and "at most 7 days before the as-of time 2026-10-05" in stale.description
+
+
+def test_quarantine_share_stops_files_of_any_size_and_every_quarantined_row_is_reported(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 12: the share rule applied only to files of 50+ rows, so a small drop with
+    all its rows quarantined published silently. Now: more than the share (default
+    10%, TSQA_MAX_QUARANTINE_SHARE) or all rows of a file, whatever its size, stop the
+    gate; any quarantined row is a warning."""
+    path = _warehouse(tmp_path / "w.duckdb")
+    with duckdb.connect(str(path)) as con:
+        con.execute("insert into quarantine.reconciliation values "
+                    "('policy_changes', 'policy_changes_2026-10-01.csv', 2, 1, 0, 1, 0, true), "
+                    "('rca_cases', 'rca_cases_2026-10-01.csv', 3, 0, 0, 3, 0, true), "
+                    "('qa_audits', 'qa_audits_2026-10-01.csv', 100, 99, 0, 1, 0, true)")
+    report = _run(path, tmp_path, _config(moderation_decisions=DECISIONS_SPEC))
+    assert not report.passed
+    (share,) = [f for f in report.blocking if f.column == "quarantined_rows"]
+    assert share.description == (
+        "at most 10% of a file's rows quarantined, and never all of them (any file size; TSQA_MAX_QUARANTINE_SHARE): "
+        "policy_changes/policy_changes_2026-10-01.csv: 1 of 2 rows quarantined; "
+        "rca_cases/rca_cases_2026-10-01.csv: 3 of 3 rows quarantined")
+    (warning,) = [f for f in report.warnings if f.column == "quarantined_rows"]
+    assert warning.description.endswith(
+        "policy_changes/policy_changes_2026-10-01.csv: 1 of 2 rows quarantined (see quarantine.policy_changes); "
+        "qa_audits/qa_audits_2026-10-01.csv: 1 of 100 rows quarantined (see quarantine.qa_audits); "
+        "rca_cases/rca_cases_2026-10-01.csv: 3 of 3 rows quarantined (see quarantine.rca_cases)")
+    assert any("qa_audits_2026-10-01.csv: 1 of 100 rows quarantined" in line for line in report.summary())
+
+    # the user sets the share; a file with every row quarantined still stops
+    monkeypatch.setenv("TSQA_MAX_QUARANTINE_SHARE", "0.6")
+    report = _run(path, tmp_path, _config(moderation_decisions=DECISIONS_SPEC))
+    (share,) = [f for f in report.blocking if f.column == "quarantined_rows"]
+    assert share.description.endswith(": rca_cases/rca_cases_2026-10-01.csv: 3 of 3 rows quarantined")

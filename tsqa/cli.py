@@ -20,11 +20,12 @@ def _cmd_generate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _gated_build(cfg: settings.Settings, verbose: bool, full_refresh: bool = False) -> int:
+def _gated_build(cfg: settings.Settings, verbose: bool, full_refresh: bool = False,
+                 allow_dev_key: bool = False) -> int:
     from tsqa import publish
 
     try:
-        outcome = publish.build(cfg, verbose=verbose, full_refresh=full_refresh)
+        outcome = publish.build(cfg, verbose=verbose, full_refresh=full_refresh, allow_dev_key=allow_dev_key)
     except publish.GateError as exc:
         print(f"\nBUILD STOPPED at step '{exc.stage}'; the published warehouse "
               f"{publish.absolute(cfg.duckdb_path)} is unchanged.\n{exc}", file=sys.stderr)
@@ -84,7 +85,8 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     print(f"generating sample landing data (scale {args.scale:g}, seed {args.seed}) into {raw_dir}")
     counts = generate(out=raw_dir, scale=args.scale, seed=args.seed, progress=True)
     print(f"wrote {sum(counts.values()):,} rows in {len(counts)} entities\n")
-    status = _gated_build(cfg, args.verbose)
+    # sample data only: the demo may use the public development key
+    status = _gated_build(cfg, args.verbose, allow_dev_key=True)
     if status != 0:
         return status
     published = publish.absolute(cfg.duckdb_path)

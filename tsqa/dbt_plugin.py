@@ -6,6 +6,9 @@ connection and cursor dbt opens gets it as the DuckDB session variable
 ``tsqa_pii_salt`` through a bound parameter, and models read it with
 ``getvariable('tsqa_pii_salt')`` (macro ``pseudonymise``). The key itself never appears
 in any SQL text that dbt renders.
+
+It also registers the landing functions of ``tsqa/landing.py`` (the landing listing and
+the independent count of each file's data lines) on every connection and cursor.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from typing import Any
 
 from dbt.adapters.duckdb.plugins import BasePlugin
 
+from tsqa.landing import register
 from tsqa.settings import DEV_PII_SALT
 
 
@@ -29,6 +33,7 @@ class Plugin(BasePlugin):
 
     def _set(self, conn: Any) -> None:
         conn.execute("set variable tsqa_pii_salt = ?", [self._salt])
+        register(conn)
 
     def configure_connection(self, conn: Any) -> None:
         self._set(conn)

@@ -50,19 +50,11 @@ import duckdb
 from tsqa import validate as gx_validate
 from tsqa.dbt import DbtError, run_dbt
 from tsqa.hyper import write_extracts
+from tsqa.landing import IGNORE_VARIABLE, LANDING_ENTITIES, LANDING_SUFFIXES, list_landing
 from tsqa.report import write_report
 from tsqa.settings import PROJECT_DIR, Settings
 
 Say = Callable[[str], None]
-
-#: Entity folders the landing layer reads (raw_contract.md).
-LANDING_ENTITIES = (
-    "moderators", "moderation_decisions", "qa_audits", "audit_disputes", "calibration_ratings",
-    "rca_cases", "policy_changes", "training_completions", "le_requests", "lert_assessments",
-    "escalations", "experiment_assignments",
-)
-LANDING_SUFFIXES = (".csv", ".parquet")
-
 
 class GateError(RuntimeError):
     """The gate stopped: ``stage`` is the step, the message says why and what to do."""
@@ -136,34 +128,46 @@ class LandingCheck:
     ignored: list[str]
 
 
-def check_landing(raw_dir: Path) -> LandingCheck:
-    """Every ``<raw_dir>/<entity>/*.csv|*.parquet`` must be a regular file DuckDB can
-    read. DuckDB's glob silently skips directories and dangling links named like a
-    drop, and a file it cannot open stops dbt with a message naming the file but not
-    the fix; this says both before anything is built. A missing or empty folder is
-    fine (zero rows). Other files are ignored by the landing layer and listed."""
-    problems: list[str] = []
-    ignored: list[str] = []
-    files = 0
+def check_landing(raw_dir: Path, ignore: str | None = None) -> LandingCheck:
+    """The landing root, checked before anything is built (tsqa/landing.py says what a
+    landing file is). A missing or empty root is a problem (a typo in TSQA_RAW_DIR must
+    not publish an empty warehouse); so is anything in it that is not a landing file (a
+    symbolic link, device, sub-folder, other extension, unknown entity folder) unless
+    TSQA_LANDING_IGNORE lists it; and every landing file must be readable. A missing or
+    empty entity folder is fine (zero rows)."""
     if not raw_dir.exists():
-        return LandingCheck(0, [], [])
-    for folder in sorted(p for p in raw_dir.iterdir()):
-        if folder.name.startswith("."):
-            continue
-        if not folder.is_dir() or folder.name not in LANDING_ENTITIES:
-            ignored.append(f"{folder} (not a landing entity folder)")
-            continue
-        for entry in sorted(folder.iterdir()):
-            if entry.name.startswith("."):
-                continue
-            if not entry.name.endswith(LANDING_SUFFIXES):
-                ignored.append(f"{entry} (only *.csv and *.parquet are read)")
-                continue
-            files += 1
-            problem = _unreadable(entry)
+        return LandingCheck(0, [f"{raw_dir}: the landing root does not exist (is TSQA_RAW_DIR right?)"], [])
+    if not raw_dir.is_dir():
+        return LandingCheck(0, [f"{raw_dir}: the landing root is not a folder (is TSQA_RAW_DIR right?)"], [])
+    if not any(raw_dir.iterdir()):
+        return LandingCheck(0, [f"{raw_dir}: the landing root is empty (is TSQA_RAW_DIR right?)"], [])
+    listing = list_landing(raw_dir, ignore)
+    problems = list(listing.problems)
+    for files in listing.files.values():
+        for name in files:
+            problem = _unreadable(Path(name))
             if problem:
-                problems.append(f"{entry}: {problem}")
-    return LandingCheck(files, problems, ignored)
+                problems.append(f"{name}: {problem}")
+    return LandingCheck(listing.count, problems, listing.ignored)
+
+
+def check_published_unlocked(published: Path) -> str | None:
+    """A read-write connection left open on the published file (a notebook's
+    ``duckdb.connect(path)``) holds DuckDB's lock: the build could not read its history
+    and would fail late. Found before anything is built."""
+    if not published.exists():
+        return None
+    try:
+        duckdb.connect(str(published), read_only=True).close()
+    except duckdb.Error as exc:
+        first = str(exc).splitlines()[0]
+        if "lock" not in first.lower():
+            return None
+        return (f"the published warehouse {published} is held open for writing by another process "
+                f"({first}). Fix: close that connection (a notebook's `duckdb.connect(path)`), and "
+                f"open the published file read-only: duckdb.connect(path, read_only=True); then run "
+                "`tsqa build` again.")
+    return None
 
 
 def _unreadable(path: Path) -> str | None:
@@ -193,7 +197,9 @@ def _unreadable(path: Path) -> str | None:
 
 def _landing_fix(raw_dir: Path) -> str:
     return (f"Fix: replace the file with a readable drop, or move it out of {raw_dir}/<entity>/ "
-            "(to reload it later), then run `tsqa build` again.")
+            f"(to reload it later), or list what is not a landing file in {IGNORE_VARIABLE} "
+            "(comma-separated paths relative to the landing root, shell patterns allowed); "
+            "then run `tsqa build` again.")
 
 
 # ---------------------------------------------------------------------------
@@ -265,15 +271,54 @@ class BuildPlan:
 
 
 def project_fingerprint(cfg: Settings) -> str:
-    """SHA-256 of the dbt project's inputs, the pseudonymisation key and the as-of time."""
+    """SHA-256 of the dbt project's inputs and the as-of time. The pseudonymisation key
+    is not in it (an unkeyed hash over public files and the key would let anyone test
+    guesses of the key offline): see ``key_verifier``."""
     digest = hashlib.sha256()
     for name in _PROJECT_INPUTS:
         root = PROJECT_DIR / name
         for path in sorted([root] if root.is_file() else root.rglob("*")):
             if path.is_file() and "__pycache__" not in path.parts:
                 digest.update(str(path.relative_to(PROJECT_DIR)).encode() + b"\0" + path.read_bytes() + b"\0")
-    digest.update(f"salt\0{cfg.pii_salt}\0as_of\0{cfg.as_of or ''}".encode())
+    digest.update(f"as_of\0{cfg.as_of or ''}".encode())
     return digest.hexdigest()
+
+
+#: Where a build records a verifier of the key it pseudonymised with.
+KEY_TABLE = "landing.tsqa_key_check"
+
+
+def key_verifier(key: str, nonce: bytes) -> str:
+    """A slow, salted one-way function of the key (scrypt, 2^14 rounds, a random nonce
+    per build): enough for the next build to tell whether TSQA_PII_SALT changed, and no
+    cheap oracle for guessing the key (each guess costs tens of milliseconds and 16 MB,
+    against nanoseconds for a plain hash; the nonce defeats precomputed tables)."""
+    return hashlib.scrypt(key.encode(), salt=nonce, n=2 ** 14, r=8, p=1, maxmem=64 * 2 ** 20, dklen=32).hex()
+
+
+def write_key_check(database: Path, key: str) -> None:
+    nonce = os.urandom(16)
+    con = duckdb.connect(str(database))
+    try:
+        con.execute(f"create or replace table {KEY_TABLE} (nonce varchar, verifier varchar)")
+        con.execute(f"insert into {KEY_TABLE} values (?, ?)", [nonce.hex(), key_verifier(key, nonce)])
+        con.execute("checkpoint")
+    finally:
+        con.close()
+
+
+def key_unchanged(database: Path, key: str) -> bool:
+    """Whether ``database`` was built with ``key`` (False when it has no key check)."""
+    con = duckdb.connect(str(database), read_only=True)
+    try:
+        schema, table = KEY_TABLE.split(".")
+        if not con.execute("select count(*) from information_schema.tables where table_schema = ? "
+                           "and table_name = ?", [schema, table]).fetchone()[0]:
+            return False
+        row = con.execute(f"select nonce, verifier from {KEY_TABLE}").fetchone()
+    finally:
+        con.close()
+    return row is not None and key_verifier(key, bytes.fromhex(row[0])) == row[1]
 
 
 def landing_files(raw_dir: Path) -> dict[str, list[int]]:
@@ -330,7 +375,9 @@ def plan_build(cfg: Settings, published: Path, full_refresh: bool = False) -> Bu
         return BuildPlan(False, "the published warehouse has no build state")
     fingerprint, landed = state
     if fingerprint != project_fingerprint(cfg):
-        return BuildPlan(False, "the dbt project, TSQA_PII_SALT or TSQA_AS_OF changed since the last build")
+        return BuildPlan(False, "the dbt project or TSQA_AS_OF changed since the last build")
+    if not key_unchanged(published, cfg.pii_salt):
+        return BuildPlan(False, "TSQA_PII_SALT changed since the last build")
     present = landing_files(absolute(cfg.raw_dir))
     gone = sorted(name for name in landed if name not in present)
     if gone:
@@ -387,24 +434,60 @@ def carry_history(working: Path, sources: Sequence[Path]) -> int:
 # ---------------------------------------------------------------------------
 
 
+#: The build marker dbt writes into the file it builds (macros/build_marker.sql).
+MARKER_TABLE = "landing.tsqa_build_marker"
+
+
 def audit(database: Path, *, data_docs: Path, manifest: Path | None, as_of: str | None,
           write_results: bool = True, say: Say = print) -> gx_validate.Report:
-    return gx_validate.validate(database, data_docs_dir=data_docs, manifest_path=manifest, as_of=as_of,
-                                write_results=write_results, progress=say)
+    """Run the GX checkpoints; when the results are recorded, the run is also recorded
+    on the file's build marker (what ``tsqa publish`` checks)."""
+    report = gx_validate.validate(database, data_docs_dir=data_docs, manifest_path=manifest, as_of=as_of,
+                                  write_results=write_results, progress=say)
+    if write_results:
+        con = duckdb.connect(str(database))
+        try:
+            if _has_table(con, MARKER_TABLE):
+                con.execute(f"update {MARKER_TABLE} set validation_run_id = ?, validation_passed = ?",
+                            [report.run_id, report.passed])
+                con.execute("checkpoint")
+        finally:
+            con.close()
+    return report
 
 
-def latest_run_passed(database: Path) -> tuple[str | None, bool]:
-    """The latest validation run recorded in ``database`` and whether all its suites
-    passed."""
+def _has_table(con: duckdb.DuckDBPyConnection, qualified: str) -> bool:
+    schema, table = qualified.split(".")
+    return bool(con.execute("select count(*) from information_schema.tables where table_schema = ? "
+                            "and table_name = ?", [schema, table]).fetchone()[0])
+
+
+def _invalidate_marker(database: Path) -> None:
+    con = duckdb.connect(str(database))
+    try:
+        con.execute(f"drop table if exists {MARKER_TABLE}")
+        con.execute("checkpoint")
+    finally:
+        con.close()
+
+
+def build_marker(database: Path) -> tuple[bool, str | None, bool] | None:
+    """(dbt build passed, validation run id, validation passed) of the build that made
+    ``database``; None when no whole `dbt build` marked it."""
     con = duckdb.connect(str(database), read_only=True)
     try:
-        if not gx_validate.has_history(con):
-            return None, False
-        row = con.execute(
-            f"select run_id, bool_and(success) from {gx_validate.MARTS_SCHEMA}.validation_runs "
-            "group by run_id order by max(run_at) desc, run_id desc limit 1"
-        ).fetchone()
-        return (row[0], bool(row[1])) if row else (None, False)
+        if not _has_table(con, MARKER_TABLE):
+            return None
+        row = con.execute(f"select build_passed, validation_run_id, validation_passed, command "
+                          f"from {MARKER_TABLE}").fetchone()
+        if row is None or row[3] != "build":
+            return None
+        if row[1] is not None and gx_validate.has_history(con):
+            # the run must be recorded in this file and have passed every suite
+            recorded = con.execute(f"select bool_and(success) from {gx_validate.MARTS_SCHEMA}.validation_runs "
+                                   "where run_id = ?", [row[1]]).fetchone()[0]
+            return bool(row[0]), row[1], bool(row[2]) and bool(recorded)
+        return bool(row[0]), None, False
     finally:
         con.close()
 
@@ -416,10 +499,10 @@ def replace_atomically(working: Path, published: Path) -> None:
     if leftover:
         raise GateError("publish", f"{working} still has a write-ahead log ({leftover[0]}): "
                                    "a connection to it was not closed; nothing was published")
-    published.parent.mkdir(parents=True, exist_ok=True)
-    with working.open("rb+") as handle:
-        os.fsync(handle.fileno())
     try:
+        published.parent.mkdir(parents=True, exist_ok=True)
+        with working.open("rb") as handle:
+            os.fsync(handle.fileno())
         os.replace(working, published)
     except OSError as exc:  # e.g. Windows, where a reader's open handle blocks a rename
         raise GateError("publish", f"could not replace {published} with {working}: {exc}; "
@@ -433,18 +516,39 @@ def replace_atomically(working: Path, published: Path) -> None:
 
 
 def publish_working(cfg: Settings, *, say: Say = print) -> Path:
-    """``tsqa publish``: publish the working warehouse if its latest validation run
-    passed."""
+    """``tsqa publish``: publish the working warehouse if its own whole `dbt build`
+    passed and its own validation run, recorded after that build, passed (the build
+    marker, macros/build_marker.sql). Under the build lock; any problem is a GateError."""
     working, published = absolute(cfg.working_path), absolute(cfg.duckdb_path)
-    if not working.exists():
-        raise GateError("publish", f"no working warehouse at {working}: run `tsqa build`")
-    run_id, passed = latest_run_passed(working)
-    if run_id is None:
-        raise GateError("publish", f"{working} has not been validated: run `tsqa validate` first")
-    if not passed:
-        raise GateError("publish", f"the latest validation run of {working} ({run_id}) failed; "
-                                   f"nothing was published (Data Docs: {data_docs_dir(cfg) / 'index.html'})")
-    replace_atomically(working, published)
+    docs = data_docs_dir(cfg) / "index.html"
+    try:
+        with _build_lock(working):
+            if not working.exists():
+                raise GateError("publish", f"no working warehouse at {working}: run `tsqa build`")
+            try:
+                marker = build_marker(working)
+            except duckdb.Error as exc:
+                raise GateError("publish", f"cannot read {working} ({str(exc).splitlines()[0]}): another process "
+                                           "(a dbt build?) holds it; wait for it to finish; nothing was "
+                                           "published") from exc
+            if marker is None:
+                raise GateError("publish", f"{working} was not made by a whole `dbt build` (or a build is under "
+                                           "way): run `tsqa build`; nothing was published")
+            build_passed, run_id, validation_passed = marker
+            if not build_passed:
+                raise GateError("publish", f"the dbt build of {working} failed or did not finish (a model or test "
+                                           "failed); nothing was published. Fix the cause and run `tsqa build`")
+            if run_id is None:
+                raise GateError("publish", f"{working} has not been validated since it was built: run "
+                                           "`tsqa validate` first; nothing was published")
+            if not validation_passed:
+                raise GateError("publish", f"the validation run of this build of {working} ({run_id}) failed; "
+                                           f"nothing was published (Data Docs: {docs})")
+            replace_atomically(working, published)
+    except OSError as exc:
+        raise GateError("publish", f"could not publish {working} to {published}: {exc.strerror or exc} "
+                                   f"({getattr(exc, 'filename', None) or published.parent}); nothing was "
+                                   "published. Fix: make the warehouse folder writable") from exc
     say(f"published {working} -> {published} (validation run {run_id})")
     return published
 
@@ -473,10 +577,24 @@ class _Steps:
         self.say(f"      {done} ({time.monotonic() - started:.1f}s)")
 
 
+DEV_KEY_REFUSED = (
+    "TSQA_PII_SALT is not set (or is the public development default {default!r}): user ids "
+    "pseudonymised with a published key can be re-identified by anyone with a list of account ids. "
+    "Fix: set a long random secret and keep it (the same key every build, so user keys stay "
+    "comparable), e.g.\n  export TSQA_PII_SALT=\"$(python3 -c 'import secrets; print(secrets.token_urlsafe(32))')\"\n"
+    "Only `tsqa demo` (sample data) builds with the development key."
+)
+
+
 def build(cfg: Settings, *, target_path: Path | None = None, verbose: bool = False,
-          full_refresh: bool = False, say: Say = print) -> Outcome:
+          full_refresh: bool = False, allow_dev_key: bool = False, say: Say = print) -> Outcome:
     """The gated build (incremental when ``plan_build`` allows it). Raises GateError
-    (the published file untouched) when any step fails."""
+    (the published file untouched) when any step fails. Refuses the public development
+    key unless ``allow_dev_key`` (``tsqa demo``)."""
+    if cfg.dev_key and not allow_dev_key:
+        from tsqa.settings import DEV_PII_SALT
+
+        raise GateError("key", DEV_KEY_REFUSED.format(default=DEV_PII_SALT))
     started = time.monotonic()
     working, published = absolute(cfg.working_path), absolute(cfg.duckdb_path)
     raw_dir, docs = absolute(cfg.raw_dir), data_docs_dir(cfg)
@@ -488,10 +606,14 @@ def build(cfg: Settings, *, target_path: Path | None = None, verbose: bool = Fal
         with steps.step("check landing files") as note:
             checked = check_landing(raw_dir)
             for line in checked.ignored:
-                say(f"      ignored: {line}")
+                say(f"      ignored ({IGNORE_VARIABLE}): {line}")
             if checked.problems:
                 raise GateError("landing", "\n".join(
-                    ["a landing file cannot be read:", *(f"  {p}" for p in checked.problems), _landing_fix(raw_dir)]))
+                    ["the landing folder holds what cannot be read as a landing file:",
+                     *(f"  {p}" for p in checked.problems), _landing_fix(raw_dir)]))
+            locked = check_published_unlocked(published)
+            if locked:
+                raise GateError("landing", locked)
             note.append(f"{checked.files} files readable")
 
         plan = plan_build(cfg, published, full_refresh)
@@ -507,6 +629,7 @@ def build(cfg: Settings, *, target_path: Path | None = None, verbose: bool = Fal
             fingerprint = project_fingerprint(cfg)
             if plan.incremental:
                 shutil.copyfile(published, working)
+                _invalidate_marker(working)   # the copy's marker belongs to the published build
             try:
                 result = run_dbt(["build", *([] if plan.incremental else ["--full-refresh"])],
                                  env=_dbt_env(cfg, working), target_path=target, capture=not verbose)
@@ -515,6 +638,7 @@ def build(cfg: Settings, *, target_path: Path | None = None, verbose: bool = Fal
                 raise GateError("dbt", "\n".join(["dbt build failed:", *(f"  {x}" for x in explained),
                                                   f"Full log: {target / 'logs' / 'dbt.log'}"])) from exc
             write_build_state(working, fingerprint, files)
+            write_key_check(working, cfg.pii_salt)
             done = [line for line in (result.stdout or "").splitlines() if "Done. PASS=" in line]
             note.append(_ANSI.sub("", done[-1]).split("Done. ", 1)[-1] if done else "ok")
 
@@ -527,6 +651,9 @@ def build(cfg: Settings, *, target_path: Path | None = None, verbose: bool = Fal
             report = audit(working, data_docs=docs, manifest=target / "manifest.json", as_of=cfg.as_of,
                            say=say)
             note.append(report.summary()[0])
+            if report.passed:
+                for line in report.summary()[1:]:   # warnings: quarantined rows, ...
+                    say(f"    {line.strip()}")
             if not report.passed:
                 raise GateError("validation", "\n".join(
                     ["validation failed; nothing was published:", *report.summary(),
@@ -536,7 +663,8 @@ def build(cfg: Settings, *, target_path: Path | None = None, verbose: bool = Fal
             # the reporting marts show whether the build that holds them passed the gate
             # (int_reporting__validation_status reads marts.validation_runs)
             try:
-                run_dbt(["run", "--select", "tag:validation_status"], env=_dbt_env(cfg, working),
+                run_dbt(["run", "--select", "tag:validation_status"],
+                        env={**_dbt_env(cfg, working), "TSQA_GATE_STEP": "after_validation"},
                         target_path=target, capture=not verbose)
             except DbtError as exc:
                 raise GateError("dbt", "\n".join(["re-running the reporting marts failed:",
@@ -545,7 +673,8 @@ def build(cfg: Settings, *, target_path: Path | None = None, verbose: bool = Fal
 
         with steps.step("dbt docs (lineage, model and column documentation)") as note:
             try:
-                run_dbt(["docs", "generate", "--static"], env=_dbt_env(cfg, working),
+                run_dbt(["docs", "generate", "--static"],
+                        env={**_dbt_env(cfg, working), "TSQA_GATE_STEP": "after_validation"},
                         target_path=target, capture=not verbose)
             except DbtError as exc:
                 raise GateError("dbt", "\n".join(["dbt docs generate failed:",

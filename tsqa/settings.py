@@ -25,6 +25,12 @@ class Settings:
     pii_salt: str
 
     @property
+    def dev_key(self) -> bool:
+        """The pseudonymisation key is the public development default (TSQA_PII_SALT
+        unset, empty or equal to it): anyone can invert its user keys."""
+        return self.pii_salt == DEV_PII_SALT
+
+    @property
     def working_path(self) -> Path:
         """The file the gated build writes before it is published."""
         return self.duckdb_path.with_name(self.duckdb_path.stem + ".building.duckdb")

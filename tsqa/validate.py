@@ -371,9 +371,11 @@ def plan_reconciliation(catalog: Catalog, config: Config) -> list[SuitePlan]:
         plan.missing = "quarantine.reconciliation is not in the warehouse"
         return [plan]
     settings = config.checkpoints.get("reconciliation", {})
-    share = float(settings.get("max_quarantined_share", 0.10))
-    min_rows = int(settings.get("min_rows", 50))
-    condition = f"raw_rows >= {min_rows} and quarantined_rows > {share!r} * raw_rows"
+    share = quarantine_share_limit(settings)
+    # whatever the file's size: a small drop whose rows are all quarantined is as wrong
+    # as a big one (the limit is a share, so a file of fewer than 1/share rows stops at
+    # its first quarantined row)
+    condition = f"quarantined_rows > 0 and (quarantined_rows >= raw_rows or quarantined_rows > {share!r} * raw_rows)"
     plan.checks += [
         Check("UnexpectedRowsExpectation",
               {"unexpected_rows_query":
@@ -385,10 +387,32 @@ def plan_reconciliation(catalog: Catalog, config: Config) -> list[SuitePlan]:
               {"unexpected_rows_query":
                   "select entity || '/' || source_file || ': ' || quarantined_rows || ' of ' || raw_rows "
                   f"|| ' rows quarantined' from {{batch}} where {condition} order by 1"},
-              f"at most {share:.0%} of a file's rows quarantined (files of {min_rows}+ rows)",
+              f"at most {share:.0%} of a file's rows quarantined, and never all of them (any file size; "
+              f"{SHARE_VARIABLE})",
               "quarantined_rows", detail=True),
+        Check("UnexpectedRowsExpectation",
+              {"unexpected_rows_query":
+                  "select entity || '/' || source_file || ': ' || quarantined_rows || ' of ' || raw_rows "
+                  "|| ' rows quarantined (see quarantine.' || entity || ')' from {batch} "
+                  "where quarantined_rows > 0 order by 1"},
+              "no quarantined row (reported, does not stop the publication below the share limit)",
+              "quarantined_rows", severity="warn", detail=True),
     ]
     return [plan]
+
+
+#: Environment variable that overrides the quarantine-share limit of checkpoints.toml.
+SHARE_VARIABLE = "TSQA_MAX_QUARANTINE_SHARE"
+
+
+def quarantine_share_limit(settings: Mapping[str, Any]) -> float:
+    """The largest share of a file's rows that may be quarantined: TSQA_MAX_QUARANTINE_SHARE
+    if set, else ``max_quarantined_share`` of validation/checkpoints.toml (0.10)."""
+    text = os.environ.get(SHARE_VARIABLE)
+    value = float(text) if text else float(settings.get("max_quarantined_share", 0.10))
+    if not 0 <= value <= 1:
+        raise ValueError(f"{SHARE_VARIABLE} (or max_quarantined_share) must be between 0 and 1, not {value}")
+    return value
 
 
 def manifest_models(manifest_path: Path | None) -> dict[str, dict[str, Any]]:

@@ -1,8 +1,12 @@
 {#-
-    Reconciliation (validation.md): for every entity and every file in its landing
-    folder, raw rows = current + superseded + quarantined + exact duplicates.
-    Files come from the folder listing itself, so an empty or header-only file shows
-    with 0 rows instead of disappearing.
+    Reconciliation (validation.md, raw_contract.md): for every entity and every file in
+    its landing folder, raw rows = current + superseded + quarantined + exact duplicates,
+    where raw rows is counted from the file itself, independently of the CSV parser:
+    its physical data lines (every line after the header that is not blank and does not
+    continue a properly quoted field; a quote left open swallows the lines after it, and
+    each counts) or a Parquet file's row count (tsqa/landing.py). `landed_rows` is what
+    the landing layer made of the file. Files come from the folder listing itself, so an
+    empty or header-only file shows with 0 rows instead of disappearing.
 -#}
 with
 
@@ -18,7 +22,7 @@ counted as (
     select
         entity,
         source_file,
-        count(*) as raw_rows,
+        count(*) as landed_rows,
         count(*) filter (where _status = 'current') as current_rows,
         count(*) filter (where _status = 'superseded') as superseded_rows,
         count(*) filter (where _status = 'quarantined') as quarantined_rows,
@@ -31,7 +35,8 @@ reconciled as (
     select
         coalesce(files.entity, counted.entity) as entity,
         coalesce(files.source_file, counted.source_file) as source_file,
-        coalesce(counted.raw_rows, 0) as raw_rows,
+        files.raw_rows,
+        coalesce(counted.landed_rows, 0) as landed_rows,
         coalesce(counted.current_rows, 0) as current_rows,
         coalesce(counted.superseded_rows, 0) as superseded_rows,
         coalesce(counted.quarantined_rows, 0) as quarantined_rows,
@@ -43,5 +48,9 @@ reconciled as (
 
 select
     *,
-    raw_rows = current_rows + superseded_rows + quarantined_rows + exact_duplicate_rows as is_balanced
+    coalesce(
+        raw_rows = landed_rows
+        and landed_rows = current_rows + superseded_rows + quarantined_rows + exact_duplicate_rows,
+        false
+    ) as is_balanced
 from reconciled

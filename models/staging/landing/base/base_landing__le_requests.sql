@@ -12,6 +12,7 @@
     "checks": [
         ("bad_enum", "not regexp_full_match(country, '[A-Z]{2}')"),
         ("out_of_range", "accounts_specified < 1"),
+        ("out_of_range", "accounts_specified > " ~ var("max_accounts_specified")),
         ("missing_required", "status <> 'open' and (outcome is null or responded_at is null)"),
         ("out_of_range", "status = 'open' and (outcome is not null or responded_at is not null)"),
         ("out_of_range", "responded_at < received_at"),

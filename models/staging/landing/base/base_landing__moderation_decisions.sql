@@ -7,6 +7,7 @@
         ("missing_required", "action <> 'approve' and policy_code is null"),
         ("out_of_range", "action = 'approve' and policy_code is not null"),
         ("out_of_range", "handle_time_s < 0"),
+        ("out_of_range", "handle_time_s > " ~ var("max_handle_time_s")),
     ],
     "references": [
         ("queue_code", reference_table('queues'), "queue_code"),

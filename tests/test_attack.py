@@ -1,0 +1,387 @@
+"""Under attack (issue 12): hostile and broken landing files, one test per finding.
+
+To spare CPU, the independent bad files share one landing folder and one dbt build
+(`hostile`): its landing root's own path holds glob characters (`[1]*?`), and next to
+the bad drops it holds what is not a landing file, listed in TSQA_LANDING_IGNORE. Each
+test asserts where the rows of its file went (with which reason, on which physical
+line) and that the reconciliation balances against the file's physical data lines,
+counted here independently of both DuckDB and tsqa/landing.py.
+
+The findings that stop a build (not-a-landing-file without an ignore list, a Parquet
+LIST column) run their own short builds.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from tests.conftest import Landing, Warehouse
+from tests.test_bad_inputs import (  # noqa: F401 - `seeded` is a fixture
+    AS_OF, AUDITS, D1, D2, DECISION_HEADER, MODERATORS, decision_line, seeded,
+)
+from tsqa.dbt import DbtError
+from tsqa.publish import check_landing
+
+LE_HEADER = ("request_id,received_at,country,agency_type,request_type,accounts_specified,legal_process_valid,"
+             "specialist_id,status,outcome,responded_at,updated_at")
+#: account ids a hostile header puts under content_id (they must land nowhere)
+SECRET_IDS = ["acct-93f1c2-alice", "acct-93f1c3-bob"]
+
+
+def le_line(request_id: str, accounts: str) -> str:
+    return (f"{request_id},2026-10-01T08:00:00Z,US,federal,subpoena,{accounts},true,A1,open,,,"
+            "2026-10-01T08:00:00Z")
+
+
+def physical_data_lines(path: Path) -> int:
+    """The reference count (raw_contract.md), written independently of tsqa/landing.py:
+    a character-level RFC 4180 reader. A quoted field that is closed ends where its
+    quote closes; a quote still open at the end of the file is not a properly quoted
+    field, and every non-blank line from where it opened counts."""
+    text = path.read_bytes().decode("utf-8", errors="replace")
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    count, index, first = 0, 0, True
+    while index < len(lines):
+        start = index
+        in_quote = False
+        while True:
+            for char in lines[index]:
+                if char == '"':
+                    in_quote = not in_quote
+            if not in_quote or index == len(lines) - 1:
+                break
+            index += 1
+        span = lines[start:index + 1]
+        if in_quote:   # swallowed to the end of the file: every non-blank line counts
+            count += sum(1 for line in span if line.strip()) - (1 if first else 0)
+        elif "".join(span).strip():
+            count += 0 if first else 1
+        first = first and not "".join(span).strip()
+        index += 1
+    return count
+
+
+# ---------------------------------------------------------------------------
+# The hostile landing folder, built once
+# ---------------------------------------------------------------------------
+
+IGNORED = ["policy_changes/secrets.csv", "moderation_decisions/moderation_decisions_2026-10-09.csv.gz",
+           "moderation_decisions/MODERATION_DECISIONS_2026-10-09.CSV", "qa_audits/archive", "exports", ".DS_Store"]
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory: pytest.TempPathFactory, seeded: Path) -> dict:
+    root = tmp_path_factory.mktemp("hostile")
+    landing = Landing(root / "land[1]*?")
+    landing.drop("moderators", "moderators_2026-09-01", MODERATORS)
+    landing.drop("moderation_decisions", "moderation_decisions_2026-10-01", [D1, D2])
+    landing.drop("qa_audits", "qa_audits_2026-10-02", AUDITS)
+    files: dict[str, Path] = {}
+
+    # an unterminated quote in line 3 of a 200-line file
+    lines = [DECISION_HEADER] + [decision_line(f"S{i}") for i in range(2, 201)]
+    lines[2] = decision_line("S3", content_id='"C3')
+    files["swallow"] = landing.raw("moderation_decisions", "moderation_decisions_2026-10-02.csv",
+                                   ("\n".join(lines) + "\n").encode())
+    # names that are glob patterns of each other
+    files["plain"] = landing.raw("moderation_decisions", "moderation_decisions_2026-10-03_1.csv",
+                                 f"{DECISION_HEADER}\n{decision_line('G1')}\n".encode())
+    files["bracket"] = landing.raw("moderation_decisions", "moderation_decisions_2026-10-03_[1].csv",
+                                   f"{DECISION_HEADER}\n{decision_line('G2')}\n".encode())
+    files["star"] = landing.raw("moderation_decisions", "moderation_decisions_2026-10-03_*.csv",
+                                f"{DECISION_HEADER}\n{decision_line('G3')}\n".encode())
+    # a quoted value over three lines, then a malformed line (physical line 5)
+    files["multiline"] = landing.raw("policy_changes", "policy_changes_2026-10-01.csv", (
+        "policy_code,version,effective_at,change_type,summary\n"
+        'MS-01,v2,2026-10-01T00:00:00Z,clarification,"first line\nsecond line\nthird line"\n'
+        "MS-01,v3,2026-10-01T00:00:00Z,clarification,too,many\n"
+        "MS-01,v4,2026-10-02T00:00:00Z,clarification,ok\n").encode())
+    # a file cut mid-field: handle_time_s 39 became 3, and no line end
+    files["cut"] = landing.raw("moderation_decisions", "moderation_decisions_2026-10-04.csv",
+                               f"{DECISION_HEADER}\n{decision_line('T1')}\n{decision_line('T2', handle_time_s='3')}"
+                               .encode())
+    # user_id and content_id swapped in the header
+    swapped = DECISION_HEADER.replace("content_id,user_id", "user_id,content_id")
+    files["swapped"] = landing.raw("moderation_decisions", "moderation_decisions_2026-10-05.csv", "\n".join([
+        swapped, decision_line("W1", content_id=SECRET_IDS[0]), decision_line("W2", content_id=SECRET_IDS[1])
+    ]).encode() + b"\n")
+    # values that should not pass
+    files["values"] = landing.raw("moderation_decisions", "moderation_decisions_2026-10-06.csv", "\n".join([
+        DECISION_HEADER,
+        decision_line("V1", decided_at="2026-10-01T11:00:00+25:00"),
+        decision_line("V2", decided_at="1900-01-01T00:00:00Z"),
+        decision_line("V3", decided_at="0000-01-01T00:00:00Z"),
+        decision_line("V4", handle_time_s="1e308"),
+        decision_line("V5", content_type="vid\x00eo"),
+        decision_line("V6", content_type='"=HYPERLINK(""http://x.example/"",""open"")"'),
+        decision_line("V7", market="@SUM(A1)"),
+        decision_line("V8", market="+IE"),
+        decision_line("V9", decided_at="2026-10-01T11:00:00-14:00"),   # the widest real offset: valid
+        decision_line("d1"),                                             # D1 in another case: another id
+    ]).encode() + b"\n")
+    files["counts"] = landing.raw("le_requests", "le_requests_2026-10-01.csv", "\n".join([
+        LE_HEADER, le_line("R1", "1.5"), le_line("R2", "0x10"), le_line("R3", "1e3"), le_line("R4", "1_000"),
+        le_line("R5", "1000000"), le_line("R6", "2"),
+    ]).encode() + b"\n")
+    files["old_date"] = landing.raw("moderators", "moderators_2026-09-02.csv", (
+        "moderator_id,vendor_code,site,market,language,role,work_email,hired_on,left_on,updated_at\n"
+        "M9,inhouse,DUB,IE,en,moderator,m9@example.com,1900-01-01,,2026-09-02T00:00:00Z\n").encode())
+
+    # what is not a landing file, all listed to ignore
+    (landing.root / "policy_changes" / "secrets.csv").symlink_to(root / "secrets.env")
+    (root / "secrets.env").write_text("DB_PASSWORD=hunter2\nAPI_TOKEN=abc123\n")
+    (landing.root / "moderation_decisions" / "moderation_decisions_2026-10-09.csv.gz").write_bytes(b"\x1f\x8b")
+    (landing.root / "moderation_decisions" / "MODERATION_DECISIONS_2026-10-09.CSV").write_text(
+        f"{DECISION_HEADER}\n{decision_line('X1')}\n")
+    (landing.root / "qa_audits" / "archive").mkdir()
+    (landing.root / "exports").mkdir()
+    (landing.root / ".DS_Store").write_bytes(b"\0")
+
+    warehouse = Warehouse(root, landing, as_of=AS_OF)
+    warehouse.salt = "attack-test-key"
+    warehouse.path.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(seeded, warehouse.path)
+    os.environ["TSQA_LANDING_IGNORE"] = ",".join(IGNORED)
+    try:
+        check = check_landing(landing.root)
+        output = warehouse.build("+quarantine", "+path:models/staging",
+                                 "warn_ids_differing_only_by_case", extra=["--exclude", "resource_type:seed"])
+    finally:
+        del os.environ["TSQA_LANDING_IGNORE"]
+    return {"warehouse": warehouse, "landing": landing, "files": files, "check": check, "output": output}
+
+
+def reconciliation(hostile: dict, path: Path) -> tuple:
+    """(raw rows, landed, current, superseded, quarantined, exact duplicates, balanced)
+    of one file, after checking raw rows against the reference count."""
+    warehouse: Warehouse = hostile["warehouse"]
+    row = warehouse.query(
+        "select raw_rows, landed_rows, current_rows, superseded_rows, quarantined_rows, exact_duplicate_rows, "
+        "is_balanced from quarantine.reconciliation where entity = ? and source_file = ?",
+        [path.parent.name, path.name])
+    assert len(row) == 1, (path, row)
+    assert row[0][0] == physical_data_lines(path), (path, row)
+    assert row[0][-1] is True, (path, row)
+    return row[0]
+
+
+def quarantined(hostile: dict, entity: str, path: Path) -> list[tuple]:
+    return hostile["warehouse"].query(
+        f"select line, reason from quarantine.{entity} where source_file = ? order by line", [path.name])
+
+
+def test_every_file_of_the_hostile_folder_balances_against_its_physical_lines(hostile: dict) -> None:
+    warehouse: Warehouse = hostile["warehouse"]
+    rows = warehouse.query("select entity, source_file, raw_rows, is_balanced from quarantine.reconciliation")
+    assert all(r[3] for r in rows), rows
+    landed = {(p.parent.name, p.name) for p in hostile["landing"].root.glob("*/*")
+              if p.is_file() and not p.is_symlink() and p.name.endswith((".csv", ".parquet"))}
+    assert {(r[0], r[1]) for r in rows} == landed
+    for entity, name, raw, _ in rows:
+        assert raw == physical_data_lines(hostile["landing"].root / entity / name), (entity, name)
+
+
+def test_unterminated_quote_does_not_swallow_the_rest_of_the_file(hostile: dict) -> None:
+    path = hostile["files"]["swallow"]
+    assert reconciliation(hostile, path) == (199, 199, 1, 0, 198, 0, True)
+    assert quarantined(hostile, "moderation_decisions", path) == [(line, "broken_quotes") for line in range(3, 201)]
+
+
+def test_file_names_are_literals_never_glob_patterns(hostile: dict) -> None:
+    """`_[1].csv` beside `_1.csv` (and a `*` in a name, and `[1]*?` in the landing
+    root's own path): each file is read once, by its own name."""
+    warehouse: Warehouse = hostile["warehouse"]
+    for key, decision in (("plain", "G1"), ("bracket", "G2"), ("star", "G3")):
+        path = hostile["files"][key]
+        assert reconciliation(hostile, path) == (1, 1, 1, 0, 0, 0, True)
+        assert warehouse.query("select decision_id from staging.base_landing__moderation_decisions "
+                               "where _source_file = ?", [path.name]) == [(decision,)]
+    assert "[1]*?" in str(hostile["landing"].root)
+
+
+def test_malformed_line_after_a_multiline_value_carries_its_physical_line(hostile: dict) -> None:
+    path = hostile["files"]["multiline"]
+    assert reconciliation(hostile, path) == (3, 3, 2, 0, 1, 0, True)
+    assert hostile["warehouse"].query("select line, reason, raw_line from quarantine.policy_changes") == [
+        (5, "wrong_column_count", "MS-01,v3,2026-10-01T00:00:00Z,clarification,too,many")]
+    assert hostile["warehouse"].query("select _line, version from staging.base_landing__policy_changes "
+                                      "where _status = 'current' order by _line") == [(2, "v2"), (6, "v4")]
+
+
+def test_file_cut_mid_field_is_quarantined(hostile: dict) -> None:
+    path = hostile["files"]["cut"]
+    assert reconciliation(hostile, path) == (2, 2, 1, 0, 1, 0, True)
+    assert quarantined(hostile, "moderation_decisions", path) == [(3, "truncated")]
+
+
+def test_swapped_header_keeps_no_personal_value(hostile: dict) -> None:
+    path = hostile["files"]["swapped"]
+    assert reconciliation(hostile, path) == (2, 2, 0, 0, 2, 0, True)
+    assert quarantined(hostile, "moderation_decisions", path) == [(2, "schema_mismatch"), (3, "schema_mismatch")]
+    warehouse: Warehouse = hostile["warehouse"]
+    with duckdb.connect(str(warehouse.path), read_only=True) as con:
+        columns = con.execute("select table_schema, table_name, column_name from information_schema.columns "
+                              "where data_type = 'VARCHAR'").fetchall()
+        for schema, table, column in columns:
+            hits = con.execute(f'select count(*) from "{schema}"."{table}" where "{column}" in (?, ?) '
+                               f'or contains("{column}", ?) or contains("{column}", ?)',
+                               [*SECRET_IDS, *SECRET_IDS]).fetchone()[0]
+            assert hits == 0, (schema, table, column)
+
+
+def test_row_fingerprint_is_no_unkeyed_hash_of_a_user_id(hostile: dict) -> None:
+    """With the raw columns of every landed decision and a list of candidate user ids
+    (here: the true ones), the stored fingerprints cannot be matched."""
+    warehouse: Warehouse = hostile["warehouse"]
+    columns = DECISION_HEADER.split(",")
+    candidates = ["U1", "U2", "U3"]
+    with duckdb.connect(str(warehouse.path), read_only=True) as con:
+        guesses = con.execute(
+            "select md5_number(concat_ws(chr(31), " + ", ".join(
+                "coalesce(c.candidate, chr(0))" if c == "user_id" else f"coalesce(l.{c}, chr(0))" for c in columns)
+            + ")) from landing.landing__moderation_decisions as l, unnest(?) as c(candidate)", [candidates]
+        ).fetchall()
+        stored = {r[0] for r in con.execute("select _row_fingerprint from landing.landing__moderation_decisions "
+                                            "union all select _row_fingerprint from "
+                                            "staging.base_landing__moderation_decisions").fetchall()}
+    assert guesses and not {g[0] for g in guesses} & stored
+
+
+def test_values_that_should_not_pass(hostile: dict) -> None:
+    path = hostile["files"]["values"]
+    assert reconciliation(hostile, path) == (10, 10, 2, 0, 8, 0, True)
+    assert hostile["warehouse"].query(
+        "select decision_id, reason from quarantine.moderation_decisions where source_file = ? order by line",
+        [path.name]) == [
+        ("V1", "bad_timestamp"),   # offset +25:00
+        ("V2", "out_of_range"),    # 1900, before min_date
+        ("V3", "out_of_range"),    # year 0000
+        ("V4", "out_of_range"),    # handle_time_s 1e308
+        ("V5", "bad_value"),       # NUL in a code
+        ("V6", "bad_value"),       # spreadsheet formula
+        ("V7", "bad_value"),
+        ("V8", "bad_value"),
+    ]
+
+
+def test_ids_are_compared_exactly_and_case_variants_are_counted(hostile: dict) -> None:
+    warehouse: Warehouse = hostile["warehouse"]
+    assert warehouse.query("select decision_id from staging.stg_landing__moderation_decisions "
+                           "where lower(decision_id) = 'd1' order by decision_id") == [("D1",), ("d1",)]
+    output = re.sub(r"\x1b\[[0-9;]*m", "", hostile["output"])
+    assert re.search(r"WARN 1 +warn_ids_differing_only_by_case", output), output
+
+
+def test_integers_as_integers_and_counts_within_bounds(hostile: dict) -> None:
+    path = hostile["files"]["counts"]
+    assert reconciliation(hostile, path) == (6, 6, 1, 0, 5, 0, True)
+    assert hostile["warehouse"].query(
+        "select request_id, accounts_specified, reason from quarantine.le_requests order by line") == [
+        ("R1", "1.5", "unparseable"), ("R2", "0x10", "unparseable"), ("R3", "1e3", "unparseable"),
+        ("R4", "1_000", "unparseable"), ("R5", "1000000", "out_of_range")]
+
+
+def test_dates_before_2000_are_out_of_range(hostile: dict) -> None:
+    path = hostile["files"]["old_date"]
+    assert reconciliation(hostile, path) == (1, 1, 0, 0, 1, 0, True)
+    assert quarantined(hostile, "moderators", path) == [(2, "out_of_range")]
+
+
+def test_ignored_entries_are_listed_and_never_read(hostile: dict) -> None:
+    check = hostile["check"]
+    assert check.problems == []
+    root = hostile["landing"].root
+    assert sorted(check.ignored) == sorted(str(root / p) for p in IGNORED)
+    warehouse: Warehouse = hostile["warehouse"]
+    assert warehouse.scalar("select count(*) from quarantine.policy_changes where contains(raw_line, 'PASSWORD') "
+                            "or contains(raw_line, 'TOKEN')") == 0
+    assert warehouse.scalar("select count(*) from landing.landing__moderation_decisions "
+                            "where decision_id = 'X1'") == 0
+
+
+# ---------------------------------------------------------------------------
+# Builds that stop
+# ---------------------------------------------------------------------------
+
+
+def failing_build(tmp_path: Path, landing: Landing, seeded: Path, model: str) -> str:
+    """Build one landing model on a copy of the seeded warehouse; it must fail: dbt's
+    output."""
+    warehouse = Warehouse(tmp_path, landing, as_of=AS_OF)
+    warehouse.path.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(seeded, warehouse.path)
+    with pytest.raises(DbtError) as failure:
+        warehouse.build(model, extra=["--exclude", "resource_type:seed"])
+    return str(failure.value)
+
+
+def test_what_is_not_a_landing_file_stops_the_build_naming_each(tmp_path: Path, seeded: Path) -> None:
+    """A symlink (to a file of secrets), a device, a sub-folder, `.csv.gz`, `.CSV` and
+    an unknown entity folder: step 1 and dbt itself stop, naming each; nothing is read."""
+    landing = Landing(tmp_path / "raw")
+    landing.drop("moderators", "moderators_2026-09-01", MODERATORS)
+    (tmp_path / "secrets.env").write_text("DB_PASSWORD=hunter2\n")
+    bad = {
+        landing.root / "policy_changes" / "policy_changes_2026-10-01.csv": "a symbolic link",
+        landing.root / "moderators" / "moderators_2026-09-02.csv.gz": "is not named *.csv or *.parquet",
+        landing.root / "moderators" / "MODERATORS_2026-09-03.CSV": "is not named *.csv or *.parquet",
+        landing.root / "moderators" / "old": "a folder",
+        landing.root / "moderatorz": "not one of the entity folders",
+        landing.root / "moderators" / "moderators_null.csv": "a device",
+    }
+    (landing.root / "policy_changes").mkdir()
+    (landing.root / "policy_changes" / "policy_changes_2026-10-01.csv").symlink_to(tmp_path / "secrets.env")
+    (landing.root / "moderators" / "moderators_2026-09-02.csv.gz").write_bytes(b"\x1f\x8b")
+    (landing.root / "moderators" / "MODERATORS_2026-09-03.CSV").write_text("x\n")
+    (landing.root / "moderators" / "old").mkdir()
+    (landing.root / "moderatorz").mkdir()
+    subprocess.run(["mknod", str(landing.root / "moderators" / "moderators_null.csv"), "c", "1", "3"], check=True)
+
+    problems = check_landing(landing.root).problems
+    assert len(problems) == len(bad), problems
+    for path, what in bad.items():
+        assert any(p.startswith(f"{path}: ") and what in p for p in problems), (path, problems)
+
+    message = failing_build(tmp_path, landing, seeded, "landing__policy_changes")
+    assert "holds what is not a landing file" in message and "TSQA_LANDING_IGNORE" in message
+    for path in bad:
+        assert str(path) in message, path
+    assert "hunter2" not in message
+
+
+def test_parquet_with_a_list_column_stops_the_build_naming_that_file(tmp_path: Path, seeded: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    landing = Landing(tmp_path / "raw")
+    landing.drop("moderators", "moderators_2026-09-01", MODERATORS)
+    columns = DECISION_HEADER.split(",")
+    good = {c: [str(v) if v is not None else None for v in (D1[c],)] for c in columns}
+    (landing.root / "moderation_decisions").mkdir()
+    pq.write_table(pa.table(good), landing.root / "moderation_decisions" / "moderation_decisions_2026-10-01.parquet")
+    listed = {**good, "user_id": [["U1", "U2"]]}
+    nested = landing.root / "moderation_decisions" / "moderation_decisions_2026-10-02.parquet"
+    pq.write_table(pa.table(listed), nested)
+    message = failing_build(tmp_path, landing, seeded, "landing__moderation_decisions")
+    assert "with a nested column (LIST, STRUCT or MAP" in message and str(nested) in message
+    assert "moderation_decisions_2026-10-01.parquet" not in message
+
+
+def test_reference_count_is_independent(tmp_path: Path) -> None:
+    """The test's own reference count, on hand-worked cases (so the other tests compare
+    against something known): header + properly quoted 3-line value + blank line +
+    unterminated quote swallowing 2 more lines = 1 + 3 data lines."""
+    path = tmp_path / "x.csv"
+    path.write_bytes(b'a,b\n1,"x\ny\nz"\n\n2,"open\n3,w\n4,v\n')
+    assert physical_data_lines(path) == 4
+    path.write_bytes(b'a,b\n1,"x ""q"" y"\n2,z')
+    assert physical_data_lines(path) == 2

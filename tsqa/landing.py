@@ -1,0 +1,283 @@
+"""What a landing file is, and how many data lines it holds (raw_contract.md).
+
+Written once in Python and used by both sides: the gated build's first step
+(``tsqa.publish.check_landing``) and dbt, through DuckDB functions the tsqa dbt plugin
+registers on every connection (``tsqa/dbt_plugin.py``):
+
+``tsqa_landing_listing(raw_dir, ignore)``  JSON: every landing file by entity (exact
+    paths), and every entry of the landing root that is not a landing file (a problem
+    that stops the build unless ``ignore`` names it). dbt never lists a folder with a
+    glob pattern, and names are read as literals (``glob_escape``).
+``tsqa_file_facts(path)``  the independent count of a file's data lines: for a CSV file
+    every physical line after the header that is not blank and does not continue a
+    properly quoted field (a quote left open to the end of the file swallows the lines
+    after it; each of them is counted); for a Parquet file its row count from the footer.
+    Also whether the CSV file's last line was cut (no line end where the others have one).
+``tsqa_physical_lines(path, offsets)``  the physical line (1-based) of each byte offset.
+``tsqa_reject_records(path, offsets)``  where each malformed record the CSV parser found
+    starts and ends in the file, and the lines a quote left open swallowed.
+
+A landing file is a regular file (not a symbolic link, device or folder) directly in
+one of the contract's entity folders, named ``*.csv`` or ``*.parquet`` (lower case).
+Anything else in the landing root is a problem, named with what it is.
+"""
+
+from __future__ import annotations
+
+import bisect
+import fnmatch
+import json
+import os
+import stat
+from dataclasses import dataclass, field
+from pathlib import Path
+
+#: Entity folders the landing layer reads (raw_contract.md).
+LANDING_ENTITIES = (
+    "moderators", "moderation_decisions", "qa_audits", "audit_disputes", "calibration_ratings",
+    "rca_cases", "policy_changes", "training_completions", "le_requests", "lert_assessments",
+    "escalations", "experiment_assignments",
+)
+LANDING_SUFFIXES = (".csv", ".parquet")
+#: Environment variable (and dbt var ``landing_ignore``) listing what to ignore.
+IGNORE_VARIABLE = "TSQA_LANDING_IGNORE"
+
+
+@dataclass
+class Listing:
+    files: dict[str, list[str]] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+    ignored: list[str] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        return sum(len(v) for v in self.files.values())
+
+
+def ignore_patterns(text: str | None) -> list[str]:
+    """``TSQA_LANDING_IGNORE``: comma- or newline-separated paths relative to the landing
+    root, shell patterns allowed (``archive``, ``moderators/*.csv.gz``, ``*/.DS_Store``)."""
+    return [p.strip().strip("/") for p in (text or "").replace("\n", ",").split(",") if p.strip().strip("/")]
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISLNK(mode):
+        return "a symbolic link (only regular files are read)"
+    if stat.S_ISDIR(mode):
+        return "a folder (entity folders hold files only)"
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (only regular files are read)"
+    if stat.S_ISSOCK(mode):
+        return "a socket (only regular files are read)"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device (only regular files are read)"
+    return "not a regular file"
+
+
+def list_landing(raw_dir: str | Path, ignore: str | None = None) -> Listing:
+    """Every landing file of ``raw_dir`` by entity (sorted by name), and what else is
+    there. A missing landing root lists nothing (the gate checks the root itself)."""
+    root = Path(raw_dir)
+    patterns = ignore_patterns(ignore if ignore is not None else os.environ.get(IGNORE_VARIABLE))
+    listing = Listing({entity: [] for entity in LANDING_ENTITIES})
+
+    def ignored(relative: str) -> bool:
+        return any(fnmatch.fnmatchcase(relative, p) for p in patterns)
+
+    if not root.is_dir():
+        return listing
+    for top in sorted(os.scandir(root), key=lambda e: e.name):
+        relative = top.name
+        if ignored(relative):
+            listing.ignored.append(f"{top.path}")
+            continue
+        mode = os.lstat(top.path).st_mode
+        if top.name not in LANDING_ENTITIES:
+            what = "a folder" if stat.S_ISDIR(mode) and not stat.S_ISLNK(mode) else _kind(mode)
+            if stat.S_ISREG(mode):
+                what = "a file"
+            listing.problems.append(f"{top.path}: is {what} in the landing root, not one of the entity folders "
+                                    f"({', '.join(LANDING_ENTITIES)})")
+            continue
+        if not stat.S_ISDIR(mode):
+            listing.problems.append(f"{top.path}: is {_kind(mode)}, not an entity folder")
+            continue
+        for entry in sorted(os.scandir(top.path), key=lambda e: e.name):
+            relative = f"{top.name}/{entry.name}"
+            if ignored(relative):
+                listing.ignored.append(entry.path)
+                continue
+            mode = os.lstat(entry.path).st_mode
+            if not stat.S_ISREG(mode):
+                listing.problems.append(f"{entry.path}: is {_kind(mode)}")
+            elif not entry.name.endswith(LANDING_SUFFIXES):
+                listing.problems.append(f"{entry.path}: is not named *.csv or *.parquet (lower case); "
+                                        "its rows would be in no count")
+            else:
+                listing.files[top.name].append(entry.path)
+    return listing
+
+
+def listing_json(raw_dir: str, ignore: str | None) -> str:
+    listing = list_landing(raw_dir, ignore)
+    return json.dumps({"files": listing.files, "problems": listing.problems, "ignored": listing.ignored})
+
+
+def glob_escape(path: str) -> str:
+    """A path DuckDB reads literally: its file functions take glob patterns, and a
+    bracketed character matches itself (``[[]``, ``[*]``, ``[?]``)."""
+    return "".join(f"[{c}]" if c in "[*?" else c for c in path)
+
+
+# ---------------------------------------------------------------------------
+# Counting data lines, independently of the CSV parser
+# ---------------------------------------------------------------------------
+
+
+def csv_facts(path: str | Path) -> tuple[int, bool]:
+    """(data lines, last line cut) of a CSV file.
+
+    A record runs from a line that starts outside quotes to the line where the quotes
+    it opened are balanced again (RFC 4180: ``""`` inside a quoted field is two quote
+    characters, so quote parity tells whether a line ends inside a quoted field). A
+    record whose quotes balance is one data line, whatever the line breaks inside its
+    quoted fields; a record whose quote is still open at the end of the file is not a
+    properly quoted field, and each of its non-blank lines is a data line. The first
+    record is the header. Blank lines are not data lines.
+
+    The last line is "cut" when the file does not end with a line break although its
+    other lines have one (an upstream writer stopped mid-line).
+    """
+    data = 0
+    header_seen = False
+    open_quote = False
+    open_lines = 0          # non-blank lines of the record still open
+    last: bytes = b""
+    lines = 0
+    with open(path, "rb") as handle:
+        for line in handle:
+            lines += 1
+            last = line
+            blank = not line.strip()
+            parity = line.count(b'"') & 1
+            if open_quote:
+                open_lines += 0 if blank else 1
+                if parity:
+                    open_quote = False
+                    if header_seen:
+                        data += 1
+                    header_seen = True
+                    open_lines = 0
+                continue
+            if parity:
+                open_quote, open_lines = True, (0 if blank else 1)
+                continue
+            if blank:
+                continue
+            if header_seen:
+                data += 1
+            header_seen = True
+    if open_quote:
+        # swallowed lines: each counts; the header's own first line does not
+        data += open_lines - (0 if header_seen else 1)
+    truncated = lines > 1 and not last.endswith(b"\n") and bool(last.strip())
+    return data, truncated
+
+
+def parquet_rows(path: str | Path) -> int:
+    import pyarrow.parquet as pq
+
+    return int(pq.ParquetFile(str(path)).metadata.num_rows)
+
+
+def file_facts(path: str) -> dict[str, object]:
+    """``tsqa_file_facts``: {data_lines, truncated} (data_lines -1 when unreadable)."""
+    try:
+        if path.endswith(".parquet"):
+            return {"data_lines": parquet_rows(path), "truncated": False}
+        data, truncated = csv_facts(path)
+        return {"data_lines": data, "truncated": truncated}
+    except Exception:  # noqa: BLE001 - an unreadable file fails the build where it is read
+        return {"data_lines": -1, "truncated": False}
+
+
+def physical_lines(path: str, offsets: list[int] | None) -> list[int]:
+    """``tsqa_physical_lines``: the 1-based physical line of each byte offset."""
+    if not offsets:
+        return []
+    order = sorted(range(len(offsets)), key=offsets.__getitem__)
+    result = [0] * len(offsets)
+    count = base = i = 0
+    with open(path, "rb") as handle:
+        while chunk := handle.read(1 << 24):
+            end, position = base + len(chunk), 0
+            while i < len(order) and offsets[order[i]] < end:
+                target = max(offsets[order[i]] - base, position)
+                count += chunk.count(b"\n", position, target)
+                position = target
+                result[order[i]] = count + 1
+                i += 1
+            count += chunk.count(b"\n", position)
+            base = end
+    for index in order[i:]:
+        result[index] = count + 1
+    return result
+
+
+def reject_records(path: str, offsets: list[int] | None) -> list[dict[str, object]]:
+    """``tsqa_reject_records``: for each byte offset where the CSV parser found a
+    malformed record, the record as the file lays it out (the rule of ``csv_facts``):
+    its physical line, the lines it spans, and whether its quote is still open at the
+    end of the file; if so, the text of each line it swallowed (each is a data line).
+    The parser's own copy of a malformed record is cut at 10,000 characters, so the
+    lines are read from the file."""
+    if not offsets:
+        return []
+    lines = physical_lines(path, offsets)
+    found: list[dict[str, object]] = []
+    with open(path, "rb") as handle:
+        for offset, line in zip(offsets, lines):
+            # the parser's position can point one byte into the line: start at the line
+            handle.seek(max(0, offset - 65536))
+            before = handle.read(offset - max(0, offset - 65536))
+            handle.seek(offset - len(before) + before.rfind(b"\n") + 1 if b"\n" in before else max(0, offset - 65536))
+            taken: list[bytes] = []
+            open_quote = False
+            for raw in handle:
+                taken.append(raw)
+                if raw.count(b'"') & 1:
+                    open_quote = not open_quote
+                if not open_quote:
+                    break
+            found.append({
+                "line": line,
+                "lines_spanned": max(len(taken), 1),
+                "unterminated": open_quote,
+                "swallowed": [t.rstrip(b"\r\n").decode("utf-8", errors="replace") for t in taken] if open_quote else [],
+            })
+    return found
+
+
+def register(con: object) -> None:
+    """Register the DuckDB functions above on a connection (idempotent)."""
+    import duckdb
+
+    try:
+        from duckdb.sqltypes import BIGINT, BOOLEAN, VARCHAR
+    except ImportError:  # DuckDB 1.x
+        from duckdb.typing import BIGINT, BOOLEAN, VARCHAR  # type: ignore[no-redef]
+
+    functions = (
+        ("tsqa_landing_listing", listing_json, [VARCHAR, VARCHAR], VARCHAR),
+        ("tsqa_file_facts", file_facts, [VARCHAR], duckdb.struct_type({"data_lines": BIGINT, "truncated": BOOLEAN})),
+        ("tsqa_physical_lines", physical_lines, [VARCHAR, duckdb.list_type(BIGINT)], duckdb.list_type(BIGINT)),
+        ("tsqa_reject_records", reject_records, [VARCHAR, duckdb.list_type(BIGINT)], duckdb.list_type(
+            duckdb.struct_type({"line": BIGINT, "lines_spanned": BIGINT, "unterminated": BOOLEAN,
+                                "swallowed": duckdb.list_type(VARCHAR)}))),
+    )
+    for name, function, arguments, returns in functions:
+        try:
+            con.create_function(name, function, arguments, returns, side_effects=True)  # type: ignore[attr-defined]
+        except duckdb.Error as exc:
+            if "already" not in str(exc):
+                raise

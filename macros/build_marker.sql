@@ -32,6 +32,7 @@
         '{{ invocation_id }}' as invocation_id,
         {{ tsqa_run_started_at() }} as built_at,
         false as build_passed,
+        null::varchar as failed_nodes,
         '{{ flags.WHICH }}' as command,
         null::varchar as validation_run_id,
         null::boolean as validation_passed
@@ -42,11 +43,13 @@
 {% macro tsqa_mark_build_finished(results) -%}
     {%- if execute and tsqa_whole_build() -%}
     {%- set failed = [] -%}
-    {%- for result in results if result.status not in ('success', 'pass', 'warn') -%}
-        {%- do failed.append(result.node.unique_id) -%}
+    {%- for result in results if (result.status | string | lower) not in ('success', 'pass', 'warn', 'no-op') -%}
+        {%- do failed.append(result.node.unique_id ~ ' (' ~ (result.status | string | lower) ~ ')') -%}
     {%- endfor -%}
     update {{ tsqa_marker_table() }}
-    set build_passed = {{ "false" if failed else "true" }}
+    set
+        build_passed = {{ "false" if failed else "true" }},
+        failed_nodes = {{ tsqa_literal(failed[:20] | join(", ")) if failed else "null" }}
     where invocation_id = '{{ invocation_id }}'
     {%- endif -%}
 {%- endmacro %}

@@ -385,3 +385,27 @@ def test_reference_count_is_independent(tmp_path: Path) -> None:
     assert physical_data_lines(path) == 4
     path.write_bytes(b'a,b\n1,"x ""q"" y"\n2,z')
     assert physical_data_lines(path) == 2
+
+
+def test_data_line_count_matches_the_reference_on_random_files(tmp_path: Path) -> None:
+    """tsqa/landing.py's count (fast path without quotes, line by line with them) against
+    the reference reader above, on random files mixing quoted multi-line values, blank
+    lines, broken quotes, CRLF and a missing last line end."""
+    import random
+
+    from tsqa.landing import csv_facts
+
+    pieces = ["a,b", "1,2", "", "  ", '3,"x', 'y"', '"q ""z""",4', "5,\"open", "6,7\r", "8,\"\"", "9,10"]
+    rng = random.Random(12)
+    for case in range(300):
+        lines = ["h1,h2"] + [rng.choice(pieces) for _ in range(rng.randint(0, 12))]
+        text = "\n".join(lines) + ("\n" if rng.random() < 0.8 else "")
+        path = tmp_path / f"case{case}.csv"
+        path.write_bytes(text.encode())
+        expected = physical_data_lines(path)
+        assert csv_facts(path)[0] == expected, text
+        assert csv_facts(path, chunk_size=rng.randint(1, 40))[0] == expected, text   # the chunked fast path
+    # past the 16 MiB chunk: no quote before it (fast path), a quoted line break after it
+    big = tmp_path / "big.csv"
+    big.write_bytes(b"h\n" + b"1,2\n" * 5_000_000 + b"\n \n" + b'3,"x\ny"\n' + b"4,5\n" * 9 + b"4,5")
+    assert csv_facts(big) == (5_000_000 + 1 + 10, True)

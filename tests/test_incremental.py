@@ -35,7 +35,7 @@ from tsqa.generate import generate
 
 SCHEMAS = ("landing", "staging", "quarantine", "marts")
 #: bookkeeping that differs by design: when a row was decided, which runs happened
-SKIPPED_TABLES = ("tsqa_model_runs", "validation_runs", "validation_failures")
+SKIPPED_TABLES = ("tsqa_model_runs", "tsqa_build_marker", "validation_runs", "validation_failures")
 SKIPPED_COLUMNS = ("_staged_at",)
 
 

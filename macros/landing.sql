@@ -407,7 +407,7 @@ csv_file_facts as (
     -- a file cut short: its last line has no line end where the others have one
     select
         filename,
-        (tsqa_file_facts(filename)).truncated as truncated
+        tsqa_last_line_cut(filename) as truncated
     from (select distinct filename from csv_parsed union select distinct filename from csv_reject_rows)
 ),
 

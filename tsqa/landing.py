@@ -13,6 +13,7 @@ registers on every connection (``tsqa/dbt_plugin.py``):
     properly quoted field (a quote left open to the end of the file swallows the lines
     after it; each of them is counted); for a Parquet file its row count from the footer.
     Also whether the CSV file's last line was cut (no line end where the others have one).
+``tsqa_last_line_cut(path)``  the same cut-line rule, reading only the end of the file.
 ``tsqa_physical_lines(path, offsets)``  the physical line (1-based) of each byte offset.
 ``tsqa_reject_records(path, offsets)``  where each malformed record the CSV parser found
     starts and ends in the file, and the lines a quote left open swallowed.
@@ -211,6 +212,24 @@ def _blank_lines(body: bytes) -> int:
     return body.count(b"\n\n") + (1 if body.startswith(b"\n") else 0)
 
 
+def last_line_cut(path: str) -> bool:
+    """``tsqa_last_line_cut``: the rule of ``csv_facts`` for a cut last line, from the end
+    of the file only (the landing layer asks it of every new file)."""
+    try:
+        with open(path, "rb") as handle:
+            size = handle.seek(0, os.SEEK_END)
+            handle.seek(max(0, size - 65536))
+            tail = handle.read()
+    except OSError:
+        return False
+    if not tail or tail.endswith(b"\n"):
+        return False
+    cut = tail.rfind(b"\n")
+    if cut == -1:
+        return csv_facts(path)[1] if size > len(tail) else False
+    return bool(tail[cut + 1:].strip())
+
+
 def parquet_rows(path: str | Path) -> int:
     import pyarrow.parquet as pq
 
@@ -297,6 +316,7 @@ def register(con: object) -> None:
     functions = (
         ("tsqa_landing_listing", listing_json, [VARCHAR, VARCHAR], VARCHAR),
         ("tsqa_file_facts", file_facts, [VARCHAR], duckdb.struct_type({"data_lines": BIGINT, "truncated": BOOLEAN})),
+        ("tsqa_last_line_cut", last_line_cut, [VARCHAR], BOOLEAN),
         ("tsqa_physical_lines", physical_lines, [VARCHAR, duckdb.list_type(BIGINT)], duckdb.list_type(BIGINT)),
         ("tsqa_reject_records", reject_records, [VARCHAR, duckdb.list_type(BIGINT)], duckdb.list_type(
             duckdb.struct_type({"line": BIGINT, "lines_spanned": BIGINT, "unterminated": BOOLEAN,

@@ -124,7 +124,7 @@ def build_parser() -> argparse.ArgumentParser:
     val.add_argument("--manifest", help="dbt manifest for the mart contracts (default: target/manifest.json)")
     val.set_defaults(func=_cmd_validate)
 
-    pub = sub.add_parser("publish", help="publish the working warehouse if its latest validation passed")
+    pub = sub.add_parser("publish", help="publish the working warehouse if its own dbt build and validation passed")
     pub.set_defaults(func=_cmd_publish)
 
     demo = sub.add_parser("demo", help="generate sample data into TSQA_RAW_DIR, then the gated build")

@@ -25,7 +25,6 @@ Anything else in the landing root is a problem, named with what it is.
 
 from __future__ import annotations
 
-import bisect
 import fnmatch
 import json
 import os

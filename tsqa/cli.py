@@ -14,9 +14,19 @@ from tsqa.report import add_report_command
 def _cmd_generate(args: argparse.Namespace) -> int:
     from tsqa.generate import generate
 
-    counts = generate(out=Path(args.out), scale=args.scale, seed=args.seed, progress=not args.quiet)
+    from tsqa.generate import truth_path_beside
+
+    truth = None if args.truth is None else (Path(args.truth) if args.truth else truth_path_beside(Path(args.out)))
+    try:
+        counts = generate(out=Path(args.out), scale=args.scale, seed=args.seed, progress=not args.quiet,
+                          truth=truth)
+    except ValueError as exc:
+        print(f"tsqa generate: {exc}", file=sys.stderr)
+        return 2
     total = sum(counts.values())
     print(f"wrote {total:,} rows in {len(counts)} entities to {args.out}")
+    if truth is not None:
+        print(f"simulated truth: {truth}")
     return 0
 
 
@@ -108,6 +118,10 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--seed", type=int, default=7)
     gen.add_argument("--out", default=str(cfg.raw_dir), help="landing root (default: TSQA_RAW_DIR)")
     gen.add_argument("--quiet", action="store_true", help="no progress output")
+    gen.add_argument("--truth", nargs="?", const="", default=None, metavar="FILE",
+                     help="also write the simulated truth per decision (was it correct, a critical error) "
+                          "as Parquet to FILE, outside the landing folder (default FILE: <out>.truth.parquet "
+                          "beside it); for checking estimates, never for the warehouse")
     gen.set_defaults(func=_cmd_generate)
 
     build = sub.add_parser(

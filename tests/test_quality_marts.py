@@ -21,6 +21,7 @@ from datetime import date, datetime, timedelta
 import duckdb
 import pandas as pd
 import pytest
+from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.proportion import proportion_confint, proportions_ztest
 
 from tests.conftest import Landing, Warehouse
@@ -240,9 +241,20 @@ def expected_monthly(audits: pd.DataFrame, decisions: pd.DataFrame) -> dict[tupl
     return out
 
 
+def laney_sigma_z(baseline: list[tuple[int, int]], centre: float | None) -> float | None:
+    """metrics.md "Laney p' limits": baseline = (audits, errors) of the baseline weeks with a
+    row, in week order; z_j standardised with this week's centre line; mean moving range / 1.128."""
+    if centre is None or centre in (0.0, 1.0) or len(baseline) < 2:
+        return None
+    z = [(x / n - centre) / math.sqrt(centre * (1 - centre) / n) for n, x in baseline]
+    ranges = [abs(b - a) for a, b in zip(z, z[1:])]
+    return sum(ranges) / len(ranges) / 1.128
+
+
 def expected_weekly(audits: pd.DataFrame) -> dict[tuple, dict[str, object]]:
+    """metrics.md "Error trends": random audits only, with the Laney p' limits."""
     weeks: dict[str, dict[date, list[int]]] = {}
-    for row in audits.to_dict("records"):
+    for row in audits[audits["audit_source"] == "random"].to_dict("records"):
         w = weeks.setdefault(row["queue_code"], {}).setdefault(week_start(row["audit_date"]), [0, 0])
         w[0] += 1
         w[1] += not row["is_correct"]
@@ -271,10 +283,20 @@ def expected_weekly(audits: pd.DataFrame) -> dict[tuple, dict[str, object]]:
             sides = [side(w - timedelta(weeks=j)) for j in range(8)]
             run = sides[0] not in (None, 0) and all(s == sides[0] for s in sides)
             prev = by_week.get(w - timedelta(weeks=1))
+            baseline = [tuple(by_week[b]) for b in sorted(by_week) if w - timedelta(weeks=12) <= b < w]
+            sigma = laney_sigma_z(baseline, c)
+            if sigma is None:
+                l_ucl = l_lcl = None
+                l_beyond = False
+            else:
+                spread = 3 * sigma * math.sqrt(c * (1 - c) / n)
+                l_ucl, l_lcl = min(1.0, c + spread), max(0.0, c - spread)
+                l_beyond = p > l_ucl or p < l_lcl
             out[(w, queue)] = {
                 "audits": n, "errors": x, "error_rate": p, "centre_line": c, "ucl": ucl, "lcl": lcl,
                 "beyond_limits": beyond, "run_of_8": run,
                 "error_rate_change_wow": None if prev is None else 100 * (p - prev[1] / prev[0]),
+                "sigma_z": sigma, "laney_ucl": l_ucl, "laney_lcl": l_lcl, "beyond_laney_limits": l_beyond,
             }
     return out
 
@@ -307,6 +329,8 @@ def z_test(x1: int, n1: int, x2: int, n2: int) -> tuple[float | None, float | No
 
 
 def expected_policy_impact(audits: pd.DataFrame, changes: pd.DataFrame) -> dict[tuple, dict[str, object]]:
+    """metrics.md "Policy-change impact": random audits; BH q-values over the rows with a p-value."""
+    audits = audits[audits["audit_source"] == "random"]
     out: dict[tuple, dict[str, object]] = {}
     for change in changes.to_dict("records"):
         at = change["effective_at"]
@@ -323,8 +347,16 @@ def expected_policy_impact(audits: pd.DataFrame, changes: pd.DataFrame) -> dict[
             "audits_after": n2, "errors_after": x2, "error_rate_after": p2,
             "difference": None if (p1 is None or p2 is None) else p2 - p1,
             "z_score": z, "p_value": p,
-            "significant_increase": p is not None and p < 0.05 and p2 > p1,
         }
+    tested = [k for k, e in out.items() if e["p_value"] is not None]
+    q_values = multipletests([out[k]["p_value"] for k in tested], method="fdr_bh")[1] if tested else []
+    for k, e in out.items():
+        e["q_value"] = None
+    for k, q in zip(tested, q_values):
+        out[k]["q_value"] = float(q)
+    for e in out.values():
+        e["significant_increase"] = (e["q_value"] is not None and e["q_value"] < 0.05
+                                     and e["error_rate_after"] > e["error_rate_before"])
     return out
 
 
@@ -356,7 +388,7 @@ def expected_training_impact(audits: pd.DataFrame, completions: pd.DataFrame) ->
 
 
 MONTHLY_TOLERANCES = {"accuracy_ci_low": EXACT, "accuracy_ci_high": EXACT}
-NORMAL_CDF_TOLERANCES = {"p_value": NORMAL_CDF}
+NORMAL_CDF_TOLERANCES = {"p_value": NORMAL_CDF, "q_value": NORMAL_CDF}
 
 
 def check_all_marts(wh: Warehouse) -> None:
@@ -398,20 +430,24 @@ def test_sample_planted_ht01_change_is_a_significant_increase_and_a_p_chart_sign
 
     change_at = generate.HT01_CHANGE_AT.replace(tzinfo=None)
     significant = sample_warehouse.query(
-        "select significant_increase, error_rate_after > error_rate_before, p_value "
+        "select significant_increase, error_rate_after > error_rate_before, q_value "
         "from marts.mart_policy_change_impact where policy_code = ? and version = ?",
         [generate.HT01_POLICY, generate.HT01_VERSION],
     )
     assert len(significant) == 1
     assert significant[0][0] is True and significant[0][1] is True and significant[0][2] < 0.05
+    # it is the only change flagged (the others have no planted effect)
+    assert sample_warehouse.scalar(
+        "select count(*) from marts.mart_policy_change_impact where significant_increase") == 1
     signals = sample_warehouse.query(
         "select week_start from marts.mart_error_trends_weekly "
         "where queue_code = ? and beyond_limits and error_rate > ucl "
+        "and beyond_laney_limits and error_rate > laney_ucl "
         "and week_start >= ? and week_start < ?",
         [generate.HT01_SPIKE_QUEUE, week_start(change_at),
          change_at.date() + timedelta(days=generate.HT01_SPIKE_DAYS)],
     )
-    assert signals, "no week of the HT-01 spike is above the p-chart's upper control limit"
+    assert signals, "no week of the HT-01 spike is above the p-chart's (and Laney's) upper control limit"
 
 
 # ---------------------------------------------------------------------------------

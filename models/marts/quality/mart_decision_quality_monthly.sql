@@ -91,17 +91,29 @@ strata as (
 cell_members as (
     -- each stratum belongs to four cells: its own queue x vendor, its queue over all
     -- vendors, its vendor over all queues, and all x all of its month
-    {%- for cell_queue, cell_vendor in [('queue_code', 'vendor_code'), ('queue_code', "'all'"),
-                                         ("'all'", 'vendor_code'), ("'all'", "'all'")] %}
     select
-        strata.*,
-        {{ cell_queue }} as cell_queue_code,
-        {{ cell_vendor }} as cell_vendor_code
+        *,
+        queue_code as cell_queue_code,
+        vendor_code as cell_vendor_code
     from strata
-    {%- if not loop.last %}
     union all
-    {%- endif %}
-    {%- endfor %}
+    select
+        *,
+        queue_code as cell_queue_code,
+        'all' as cell_vendor_code
+    from strata
+    union all
+    select
+        *,
+        'all' as cell_queue_code,
+        vendor_code as cell_vendor_code
+    from strata
+    union all
+    select
+        *,
+        'all' as cell_queue_code,
+        'all' as cell_vendor_code
+    from strata
 ),
 
 cells as (
@@ -123,7 +135,7 @@ cells as (
         sum(all_source_audits) as all_source_audits,
         sum(all_source_correct) as all_source_correct
     from cell_members
-    group by month_start, cell_queue_code, cell_vendor_code
+    group by 1, 2, 3
 ),
 
 sized as (

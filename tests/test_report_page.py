@@ -210,10 +210,35 @@ def test_report_page_renders_in_chromium(report_page: Path) -> None:
     assert chart_ids == {"accuracy-trend", "p-chart", "pareto", "calibration", "lert-sla"}
     not_drawn = [c for c in census["charts"] if c["svgs"] == 0 or c["traces"] == 0]
     assert not not_drawn, f"charts without an svg or without data: {not_drawn}"
-    assert census["tiles"] == 8
+    assert census["tiles"] == 10
     assert census["validation"] == "not_validated"
     assert census["title"] == "Monthly Quality Report · October 2026"
     assert screenshot.stat().st_size > 50_000  # a real picture, not a blank page
+
+
+def test_headline_is_the_population_estimate_and_never_green_when_inconclusive(
+        report_page: Path, sample_warehouse: Warehouse) -> None:
+    import duckdb
+
+    page = report_page.read_text(encoding="utf-8")
+    with duckdb.connect(str(sample_warehouse.path), read_only=True) as con:
+        rows = con.execute("select vendor_code, target_status, est_wrong_decisions, margin_of_error_max "
+                           "from marts.mart_monthly_quality_report where month_start = date '2026-10-01'").fetchall()
+    statuses = [r[1] for r in rows]
+    assert "inconclusive" in statuses  # the sample month has small vendor samples
+    # one status badge per vendor-table row plus the accuracy tile's ('all' row)
+    tile_status = dict((r[0], r[1]) for r in rows)["all"]
+    expected_green = statuses.count("met") + (tile_status == "met")
+    expected_amber = statuses.count("inconclusive") + (tile_status == "inconclusive")
+    assert page.count('badge good">target met') == expected_green
+    assert page.count('badge warn">sample too small') == expected_amber
+    assert 'badge good">met' not in page  # the old two-state badge is gone
+    # the tile says by how much the sample is too small, and what each number estimates
+    if tile_status == "inconclusive":
+        assert "sample too small: margin of error" in page
+    assert "Accuracy of decisions (estimate)" in page and "Audited accuracy, all audit sources" in page
+    assert page.count("an estimated ") >= len(rows)  # the tile and every vendor row
+    assert "wrong decisions of" in page
 
 
 def test_report_prints_to_pdf(report_page: Path) -> None:

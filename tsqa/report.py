@@ -4,8 +4,10 @@
 reporting, quality, calibration and LERT marts, and writes one HTML page (plotly.js is
 embedded, so the page needs no network) with:
 
-- KPI tiles (the 'all' row of ``mart_monthly_quality_report``) with target status and
-  month-over-month change, and the vendor table;
+- KPI tiles (the 'all' row of ``mart_monthly_quality_report``) led by the estimated
+  accuracy of the decisions (``mart_decision_quality_monthly`` through the MQR: random
+  audits, design-based) with its interval, three-state target verdict and estimated wrong
+  decisions, the all-source audited accuracy beside it labelled as such, and the vendor table;
 - accuracy by month with its 95% Wilson band per vendor (``mart_monthly_quality_report``);
 - the weekly error-rate p-chart per queue with its signals (``mart_error_trends_weekly``);
 - the root-cause Pareto per queue (``mart_root_cause_pareto``);
@@ -219,6 +221,37 @@ def _status(flag: Any, good: str = "met", bad: str = "missed") -> tuple[str, str
     if _missing(flag):
         return "neutral", "no target"
     return ("good", good) if bool(flag) else ("bad", bad)
+
+
+def _target_status(row: dict[str, Any], key: str = "target_status") -> tuple[str, str]:
+    """(css class, label) of a three-state verdict: met/within (green), missed/exceeded
+    (red), inconclusive (amber: the sample is too small to say; never green)."""
+    status = row.get(key)
+    if _missing(status):
+        return "neutral", "no estimate" if _missing(row.get("accuracy")) else "no target"
+    if status == "inconclusive":
+        return "warn", "sample too small"
+    good = status in ("met", "within")
+    labels = {"met": "target met", "missed": "target missed", "within": "within max", "exceeded": "above max"}
+    return ("good" if good else "bad"), labels.get(status, str(status))
+
+
+def _too_small_html(row: dict[str, Any]) -> str:
+    """How much too small an inconclusive sample is: its margin of error against the maximum."""
+    if row.get("target_status") != "inconclusive":
+        return ""
+    return (f'<br><span class="down">sample too small: margin of error ±{fmt_pct(row.get("margin_of_error"))} '
+            f'&gt; the ±{fmt_pct(row.get("margin_of_error_max"))} the target needs '
+            f'({fmt_num(row.get("random_audits"))} randomly audited decisions, effective '
+            f'{fmt_num(row.get("effective_sample_size"), 1)})</span>')
+
+
+def _wrong_decisions_html(row: dict[str, Any]) -> str:
+    if _missing(row.get("est_wrong_decisions")):
+        return "no random audits: no estimate"
+    return (f'an estimated {fmt_num(row["est_wrong_decisions"], 0 if row["est_wrong_decisions"] >= 1 else 1)} '
+            f'({fmt_num(row["est_wrong_decisions_ci_low"], 0)} to {fmt_num(row["est_wrong_decisions_ci_high"], 0)}) '
+            f'wrong decisions of {fmt_num(row.get("covered_decisions"))}')
 
 
 def _colour(vendor: str, index: int) -> str:
@@ -461,13 +494,13 @@ section{background:#fff;border-radius:8px;padding:16px 20px;margin-bottom:18px;b
 h2{font-size:17px;margin:0 0 12px}
 .tiles{display:grid;grid-template-columns:repeat(auto-fill,minmax(200px,1fr));gap:12px}
 .tile{border-radius:8px;padding:12px 14px;border:1px solid #e5e7eb;border-left:6px solid #9ca3af}
-.tile.good{border-left-color:#16a34a}.tile.bad{border-left-color:#dc2626}
+.tile.good{border-left-color:#16a34a}.tile.bad{border-left-color:#dc2626}.tile.warn{border-left-color:#d97706}
 .tile .label{font-size:12px;color:#6b7280;text-transform:uppercase;letter-spacing:.03em}
 .tile .value{font-size:26px;font-weight:600;margin:4px 0}
 .tile .detail{font-size:12px;color:#374151}
 .badge{display:inline-block;border-radius:10px;padding:1px 8px;font-size:11px;font-weight:600}
 .badge.good{background:#dcfce7;color:#166534}.badge.bad{background:#fee2e2;color:#991b1b}
-.badge.neutral{background:#e5e7eb;color:#374151}
+.badge.neutral{background:#e5e7eb;color:#374151}.badge.warn{background:#fef3c7;color:#92400e}
 .up{color:#166534}.down{color:#991b1b}
 table{border-collapse:collapse;width:100%;font-size:13px}
 th,td{padding:6px 8px;border-bottom:1px solid #e5e7eb;text-align:right}
@@ -499,18 +532,25 @@ def _kpi_tiles(data: ReportData) -> str:
     h = data.headline
     r = data.review or {}
     tiles = [
-        _tile("Accuracy", fmt_pct(h["accuracy"]), _status(h["target_met"]),
+        _tile("Accuracy of decisions (estimate)", fmt_pct(h["accuracy"]), _target_status(h),
               f'target {fmt_pct(h["accuracy_target"])} · 95% CI {fmt_pct(h["accuracy_ci_low"])}–'
-              f'{fmt_pct(h["accuracy_ci_high"])}<br>{_change_html(h["accuracy_change_mom"])}'),
-        _tile("Critical error rate", fmt_pct(h["critical_error_rate"], 2),
-              _status(h["critical_target_met"], "within max", "above max"),
+              f'{fmt_pct(h["accuracy_ci_high"])}<br>{_wrong_decisions_html(h)}{_too_small_html(h)}<br>'
+              f'{_change_html(h["accuracy_change_mom"])}'),
+        _tile("Audited accuracy, all audit sources", fmt_pct(h["audited_accuracy_all_sources"]), None,
+              f'accuracy of the audits (random, targeted, appeal, escalation), not of the decisions: '
+              f'{fmt_points(h["selection_bias_points"])} vs the estimate'),
+        _tile("Critical error rate (estimate)", fmt_pct(h["critical_error_rate"], 2),
+              _target_status(h, "critical_status"),
               f'max {fmt_pct(h["critical_error_rate_max"], 2)} · 95% CI {fmt_pct(h["critical_error_rate_ci_low"], 2)}'
               f'–{fmt_pct(h["critical_error_rate_ci_high"], 2)}<br>'
               f'{_change_html(h["critical_error_rate_change_mom"], higher_is_better=False)}'),
         _tile("QA score", fmt_num(h["qa_score"], 1), None,
               f'mean audit score (0–100)<br>{_change_html(h["qa_score_change_mom"], unit="score pts")}'),
-        _tile("Audits", fmt_num(h["audits"]), _status(h["sample_adequate"], "sample adequate", "sample too small"),
-              f'{fmt_num(h["decisions"])} decisions · margin of error ±{fmt_pct(h["margin_of_error"])}'),
+        _tile("Random sample", fmt_num(h["random_audits"]), None,
+              f'randomly audited decisions behind the estimate · effective {fmt_num(h["effective_sample_size"], 1)} · '
+              f'margin of error ±{fmt_pct(h["margin_of_error"])} · covers {fmt_pct(h["coverage"])} of '
+              f'{fmt_num(h["decisions"])} decisions'),
+        _tile("Audits", fmt_num(h["audits"]), None, 'audits of every source done this month'),
         _tile("Audit sample rate", fmt_pct(h["audit_sample_rate"]), None,
               f'planned {fmt_pct(h["audit_sample_rate_target"])}'),
         _tile("Dispute overturn rate", fmt_pct(h["dispute_overturn_rate"]), None,
@@ -535,23 +575,28 @@ def _root_causes_html(row: dict[str, Any]) -> str:
 
 
 def _vendor_table(data: ReportData) -> str:
-    header = ("<tr><th>Vendor</th><th>Audits</th><th>Accuracy</th><th>95% CI</th><th>Target</th><th>Status</th>"
-              "<th>Change</th><th>Critical errors</th><th>QA score</th><th>Sample rate</th>"
-              "<th>Queue slices below target</th><th>Top root causes (share of coded errors)</th></tr>")
+    header = ("<tr><th>Vendor</th><th>Accuracy of decisions (estimate)</th><th>95% CI</th><th>Target</th>"
+              "<th>Status</th><th>Estimated wrong decisions</th><th>Audited accuracy (all sources)</th>"
+              "<th>Random audits</th><th>Change</th><th>Critical error rate (estimate)</th><th>QA score</th>"
+              "<th>Audits</th><th>Sample rate</th><th>Queue slices: missed / inconclusive of judged</th>"
+              "<th>Top root causes (share of coded errors)</th></tr>")
     body = []
     for row in data.quality:
-        css, label = _status(row["target_met"])
+        css, label = _target_status(row)
         name = row["vendor_name"] or row["vendor_code"]
         body.append(
             f'<tr data-vendor="{_e(row["vendor_code"])}"><td>{"<b>" if row["is_all_vendors"] else ""}{_e(name)}'
             f'{"</b>" if row["is_all_vendors"] else ""}</td>'
-            f'<td>{fmt_num(row["audits"])}</td><td>{fmt_pct(row["accuracy"])}</td>'
+            f'<td>{fmt_pct(row["accuracy"])}</td>'
             f'<td>{fmt_pct(row["accuracy_ci_low"])}–{fmt_pct(row["accuracy_ci_high"])}</td>'
             f'<td>{fmt_pct(row["accuracy_target"])}</td><td><span class="badge {css}">{label}</span></td>'
+            f'<td>{_wrong_decisions_html(row)}</td><td>{fmt_pct(row["audited_accuracy_all_sources"])}</td>'
+            f'<td>{fmt_num(row["random_audits"])}</td>'
             f'<td>{fmt_points(row["accuracy_change_mom"])}</td><td>{fmt_pct(row["critical_error_rate"], 2)}</td>'
-            f'<td>{fmt_num(row["qa_score"], 1)}</td><td>{fmt_pct(row["audit_sample_rate"])}</td>'
-            f'<td>{fmt_num(row["queue_slices_below_target"])} of {fmt_num(row["queue_slices_with_target_status"])}'
-            f'</td><td>{_root_causes_html(row)}</td></tr>')
+            f'<td>{fmt_num(row["qa_score"], 1)}</td><td>{fmt_num(row["audits"])}</td>'
+            f'<td>{fmt_pct(row["audit_sample_rate"])}</td>'
+            f'<td>{fmt_num(row["queue_slices_below_target"])} / {fmt_num(row["queue_slices_inconclusive"])} of '
+            f'{fmt_num(row["queue_slices_with_target_status"])}</td><td>{_root_causes_html(row)}</td></tr>')
     return f"<table>{header}{''.join(body)}</table>"
 
 
@@ -614,9 +659,13 @@ def render_html(data: ReportData, data_docs_href: str | None = None, generated_a
 mart_calibration_*, mart_lert_sla_monthly). Generated {html.escape(generated)}.</p></header>
 <main>
 {_validation_html(data, data_docs_href)}
-<section><h2>Headline KPIs (all vendors, pooled)</h2>{_kpi_tiles(data)}
-<p class="note">Top root causes this month: {_root_causes_html(h)}. Rates pool every audit of the month
-(not an average of vendor rates); intervals are 95% Wilson intervals.</p></section>
+<section><h2>Headline KPIs (all vendors)</h2>{_kpi_tiles(data)}
+<p class="note">Top root causes this month: {_root_causes_html(h)}. "Accuracy of decisions" estimates how many of
+the month's decisions were right: it comes from the random audits only (a probability sample of the decisions),
+each queue weighted by its decisions, with a 95% interval (mart_decision_quality_monthly); a verdict is "met" or
+"missed" only when that interval is narrow enough for the target, else "sample too small". "Audited accuracy, all
+audit sources" is the share of this month's audits that found the decision right: targeted, appeal and escalation
+audits look for errors, so it describes the audits, not the decisions.</p></section>
 <section><h2>By vendor</h2>{_vendor_table(data)}</section>
 {sections}
 </main></body></html>

@@ -74,7 +74,8 @@ quality_vendors as (
     select
         month_start,
         count(*) filter (where audits > 0) as vendors_with_audits,
-        count(*) filter (where target_met = false) as vendors_below_target
+        count(*) filter (where target_status = 'missed') as vendors_below_target,
+        count(*) filter (where target_status = 'inconclusive') as vendors_inconclusive
     from quality_report
     where vendor_code != 'all'
     group by month_start
@@ -171,12 +172,18 @@ select
     quality_all.accuracy_ci_low,
     quality_all.accuracy_ci_high,
     quality_all.accuracy_target,
+    quality_all.target_status,
     quality_all.target_met,
+    quality_all.est_wrong_decisions,
+    quality_all.est_wrong_decisions_ci_low,
+    quality_all.est_wrong_decisions_ci_high,
+    quality_all.audited_accuracy_all_sources,
     quality_all.accuracy_change_mom,
     quality_all.critical_error_rate,
     quality_all.critical_error_rate_ci_low,
     quality_all.critical_error_rate_ci_high,
     quality_all.critical_error_rate_max,
+    quality_all.critical_status,
     quality_all.critical_target_met,
     quality_all.qa_score,
     quality_all.dispute_overturn_rate,
@@ -184,6 +191,7 @@ select
     quality_all.root_cause_1_share,
     cast(coalesce(quality_vendors.vendors_with_audits, 0) as bigint) as vendors_with_audits,
     cast(coalesce(quality_vendors.vendors_below_target, 0) as bigint) as vendors_below_target,
+    cast(coalesce(quality_vendors.vendors_inconclusive, 0) as bigint) as vendors_inconclusive,
     -- calibration
     cast(coalesce(calibration_session_summary.sessions, 0) as bigint) as calibration_sessions,
     cast(coalesce(calibration_session_summary.sessions_with_alpha, 0) as bigint) as calibration_sessions_with_alpha,

@@ -5,8 +5,10 @@
 -- their decisions. The estimator is written once in macros/stats/stratified.sql.
 with
 
-decisions as (
-    select * from {{ ref('fct_moderation_decisions') }}
+quality_monthly as (
+    -- decisions per decision month x queue x vendor, already counted there (and
+    -- reconciled to fct_moderation_decisions), so this mart does not rescan the fact
+    select * from {{ ref('mart_quality_monthly') }}
 ),
 
 audits as (
@@ -19,12 +21,12 @@ quality_targets as (
 
 stratum_decisions as (
     select
-        cast(date_trunc('month', decision_date) as date) as month_start,
+        month_start,
         queue_code,
         vendor_code,
-        count(*) as decisions
-    from decisions
-    group by 1, 2, 3
+        decisions
+    from quality_monthly
+    where decisions > 0
 ),
 
 first_random_audits as (

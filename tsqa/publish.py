@@ -26,7 +26,8 @@ atomic rename (``os.replace``).
   exits non-zero and says which check failed and where the Data Docs are.
 - After the swap, the artefacts people open are written from the published file:
   dbt docs (generated from the working file just before the swap), one Tableau
-  ``.hyper`` extract per mart and the Monthly Quality Report page of the latest month.
+  ``.hyper`` extract per mart and the Monthly Quality Report page of the latest
+  complete month.
 
 ``audit`` (``tsqa validate``) and ``publish_working`` (``tsqa publish``) are the two
 halves of the gate on their own, for a working warehouse built by hand.
@@ -52,7 +53,7 @@ import duckdb
 from tsqa import validate as gx_validate
 from tsqa.dbt import DbtError, run_dbt
 from tsqa.hyper import write_extracts
-from tsqa.report import write_report
+from tsqa.report import default_month, write_report
 from tsqa.settings import PROJECT_DIR, Settings
 
 Say = Callable[[str], None]
@@ -632,10 +633,11 @@ def build(cfg: Settings, *, target_path: Path | None = None, verbose: bool = Fal
 
 
 def latest_report_month(database: Path) -> str | None:
-    """The latest month of the Monthly Quality Report mart ('2026-10'), if any."""
+    """The month the build's Monthly Quality Report shows ('2026-09'): the latest
+    complete month (``report.default_month``), if the mart has any month."""
     con = duckdb.connect(str(database), read_only=True)
     try:
-        month = con.execute("select max(month_start) from marts.mart_monthly_quality_report").fetchone()[0]
+        month = default_month(con)
     finally:
         con.close()
     return None if month is None else f"{month:%Y-%m}"

@@ -135,6 +135,10 @@ def test_gated_build_publishes_while_a_reader_holds_the_previous_file(gate: dict
     assert {"fct_qa_audits.hyper", "mart_quality_monthly.hyper"} <= extracts
     assert all(p.exists() and p.parent == published.parent / "extracts" for p in outcome.extracts)
     assert outcome.report_page is not None and outcome.report_page.exists()
+    # the report links the offline validation review of this run
+    review = published.parent / "data_docs" / "review.html"
+    assert 'href="../data_docs/review.html"' in outcome.report_page.read_text(encoding="utf-8")
+    assert 'data-status="passed"' in review.read_text(encoding="utf-8")
     # no lock file left beside the warehouse
     assert not list(published.parent.glob("*.lock"))
 

@@ -30,6 +30,7 @@ def _gated_build(cfg: settings.Settings, verbose: bool, full_refresh: bool = Fal
               f"{publish.absolute(cfg.duckdb_path)} is unchanged.\n{exc}", file=sys.stderr)
         return 1
     print(f"\npublished {outcome.published} in {outcome.seconds:.0f}s")
+    print(f"Validation:       {outcome.data_docs.with_name('review.html')} (review page, works offline)")
     print(f"Data Docs:        {outcome.data_docs}")
     if outcome.dbt_docs:
         print(f"dbt docs:         {outcome.dbt_docs}")
@@ -63,6 +64,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     report = publish.audit(database, data_docs=publish.data_docs_dir(cfg), manifest=manifest,
                            as_of=cfg.as_of, write_results=record)
     print("\n".join(report.summary()))
+    print(f"Validation review: {report.review}")
     print(f"Data Docs: {report.data_docs}")
     return 0 if report.passed else 1
 

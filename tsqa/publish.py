@@ -590,7 +590,7 @@ def build(cfg: Settings, *, target_path: Path | None = None, verbose: bool = Fal
             if not report.passed:
                 raise GateError("validation", "\n".join(
                     ["validation failed; nothing was published:", *report.summary(),
-                     f"Data Docs: {report.data_docs}"]))
+                     f"Validation review: {report.review}", f"Data Docs: {report.data_docs}"]))
 
         with steps.step("record the validation status in the reporting marts") as note:
             # the reporting marts show whether the build that holds them passed the gate
@@ -626,7 +626,7 @@ def build(cfg: Settings, *, target_path: Path | None = None, verbose: bool = Fal
             report_page = None
             month = latest_report_month(published)
             if month is not None:
-                report_page = write_report(published, month, data_docs=docs / "index.html")
+                report_page = write_report(published, month, data_docs=docs / "review.html")
             note.append(f"{len(extracts)} extracts" + (f", report {month}" if month else ", no month to report"))
     return Outcome(published, docs / "index.html", report, time.monotonic() - started,
                    dbt_docs=dbt_docs, extracts=extracts, report_page=report_page)

@@ -12,7 +12,8 @@ embedded, so the page needs no network) with:
   and per queue (``mart_root_cause_pareto``), causes by name;
 - calibration alignment (``mart_calibration_monthly``, ``mart_calibration_sessions``);
 - LERT SLA compliance (``mart_lert_sla_monthly``, ``mart_monthly_business_review``);
-- the data-validation status (``marts.validation_runs``) with a link to the Data Docs.
+- the data-validation status (``marts.validation_runs``) with a link to the validation
+  review page (``tsqa.review``, beside the Data Docs).
 
 Every number on the page is a value read from a mart: this module formats and plots,
 it never computes a metric (no sums, ratios or ranks of its own).
@@ -40,9 +41,9 @@ import duckdb
 
 from tsqa import settings
 
-#: Where the Data Docs index is expected, relative to the warehouse folder (the
+#: Where the validation review page (tsqa.review) is expected, relative to the warehouse folder (the
 #: validation step writes them there); ``--data-docs`` overrides it.
-DATA_DOCS_RELATIVE = Path("data_docs") / "index.html"
+DATA_DOCS_RELATIVE = Path("data_docs") / "review.html"
 
 #: Vendor colours, fixed so a vendor keeps its colour from one report to the next.
 VENDOR_COLOURS = {
@@ -578,6 +579,10 @@ th:first-child,td:first-child{text-align:left}th{background:#f9fafb}
 .note{font-size:12px;color:#6b7280}
 .validation.good{border-left:6px solid #16a34a}.validation.bad{border-left:6px solid #dc2626}
 .validation.neutral{border-left:6px solid #9ca3af}
+@page{size:A4 landscape;margin:8mm}
+@media print{body{background:#fff}main{padding:0 8px;max-width:none}header{padding:10px 16px}
+  section{box-shadow:none;border:1px solid #e5e7eb;break-inside:avoid}.modebar-container{display:none}
+  details>table{display:table}}
 """
 
 
@@ -667,8 +672,9 @@ def _validation_html(data: ReportData, data_docs_href: str | None) -> str:
     run_at = h.get("validation_run_at")
     detail = (f'gate run {_e(h.get("validation_run_id"))} at {_e(run_at)} UTC' if run_at
               else "no gate run recorded in marts.validation_runs")
-    docs = (f'<a id="data-docs-link" href="{html.escape(data_docs_href, quote=True)}">Open the Data Docs</a>'
-            if data_docs_href else '<span class="note">no Data Docs found beside the warehouse</span>')
+    docs = (f'<a id="data-docs-link" href="{html.escape(data_docs_href, quote=True)}">Open the validation '
+            'review</a> (row, quarantine and failure counts; works offline)'
+            if data_docs_href else '<span class="note">no validation review found beside the warehouse</span>')
     rows = "".join(
         f'<tr><td>{_e(r.get("suite"))}</td><td>{_e(r.get("asset"))}</td>'
         f'<td><span class="badge {"good" if r.get("success") else "bad"}">'
@@ -792,7 +798,10 @@ def write_pdf(html_path: Path, pdf_path: Path | None = None) -> Path:
         command = [
             browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
             "--disable-background-networking", "--disable-component-update", "--disable-sync",
-            f"--user-data-dir={profile}", "--no-pdf-header-footer", "--virtual-time-budget=15000",
+            # the charts are drawn at the window's width before printing: the width of an
+            # A4 landscape page inside its margins (the page's @page rule), so they fit it
+            f"--user-data-dir={profile}", "--window-size=1060,1400", "--no-pdf-header-footer",
+            "--virtual-time-budget=15000",
             f"--print-to-pdf={tmp}", Path(html_path).resolve().as_uri(),
         ]
         done = subprocess.run(command, capture_output=True, text=True, timeout=180, check=False)
@@ -836,7 +845,8 @@ def add_report_command(subparsers: Any) -> argparse.ArgumentParser:
     parser.add_argument("--out", default=None,
                         help="output HTML file (default: <warehouse folder>/reports/mqr_<month>.html)")
     parser.add_argument("--data-docs", default=None,
-                        help=f"Data Docs index to link (default: <warehouse folder>/{DATA_DOCS_RELATIVE.as_posix()})")
+                        help="validation review page to link "
+                             f"(default: <warehouse folder>/{DATA_DOCS_RELATIVE.as_posix()})")
     parser.add_argument("--pdf", action="store_true",
                         help="also print the page to PDF beside it (needs Chromium or Chrome)")
     parser.set_defaults(func=_cmd_report)

@@ -3,10 +3,12 @@
     whether the split was healthy. One row per non-control variant of the experiment,
     read from marts.mart_experiment_results (definitions in metrics.md, "Experiments").
 
-    Compile, then run the compiled SQL against the warehouse:
-        uv run dbt compile --select experiment_readout --vars '{experiment_id: EXP-01}'
-        duckdb -readonly warehouse/tsqa.duckdb < target/compiled/tsqa/analyses/experiment_readout.sql
-    (or paste it into any SQL client reading the warehouse). experiment_id defaults to EXP-01.
+    Compile it and run it read-only on the published warehouse (the DuckDB shell is
+    installed with the project, PyPI package duckdb-cli):
+        make analysis NAME=experiment_readout VARS='{experiment_id: EXP-01}'
+    or compile it yourself (make dbt ARGS='compile --target reader --select experiment_readout')
+    and paste the compiled SQL into any SQL client reading the warehouse.
+    experiment_id defaults to EXP-01.
 -#}
 {%- set experiment_id = var('experiment_id', 'EXP-01') -%}
 

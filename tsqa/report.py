@@ -10,10 +10,12 @@ embedded, so the page needs no network) with:
   decisions, the all-source audited accuracy beside it labelled as such, and the vendor table;
 - accuracy by month with its 95% Wilson band per vendor (``mart_monthly_quality_report``);
 - the weekly error-rate p-chart per queue with its signals (``mart_error_trends_weekly``);
-- the root-cause Pareto per queue (``mart_root_cause_pareto``);
+- the root-cause Pareto of every queue together (``mart_root_cause_pareto_all_queues``)
+  and per queue (``mart_root_cause_pareto``), causes by name;
 - calibration alignment (``mart_calibration_monthly``, ``mart_calibration_sessions``);
 - LERT SLA compliance (``mart_lert_sla_monthly``, ``mart_monthly_business_review``);
-- the data-validation status (``marts.validation_runs``) with a link to the Data Docs.
+- the data-validation status (``marts.validation_runs``) with a link to the validation
+  review page (``tsqa.review``, beside the Data Docs).
 
 Every number on the page is a value read from a mart: this module formats and plots,
 it never computes a metric (no sums, ratios or ranks of its own).
@@ -32,7 +34,7 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -41,9 +43,9 @@ import duckdb
 
 from tsqa import settings
 
-#: Where the Data Docs index is expected, relative to the warehouse folder (the
+#: Where the validation review page (tsqa.review) is expected, relative to the warehouse folder (the
 #: validation step writes them there); ``--data-docs`` overrides it.
-DATA_DOCS_RELATIVE = Path("data_docs") / "index.html"
+DATA_DOCS_RELATIVE = Path("data_docs") / "review.html"
 
 #: Vendor colours, fixed so a vendor keeps its colour from one report to the next.
 VENDOR_COLOURS = {
@@ -81,11 +83,17 @@ class ReportData:
     review: dict[str, Any] | None  # mart_monthly_business_review row of the month
     review_trend: Rows  # mart_monthly_business_review, last TREND_MONTHS months
     error_trends: Rows  # mart_error_trends_weekly, last PCHART_WEEKS weeks to month end
-    pareto: Rows  # mart_root_cause_pareto rows of the month
+    pareto: Rows  # mart_root_cause_pareto(_all_queues) rows of the month, 'all' first
     calibration_monthly: Rows  # mart_calibration_monthly, last TREND_MONTHS months
     calibration_sessions: Rows  # mart_calibration_sessions of the month
     lert_sla: Rows  # mart_lert_sla_monthly rows of the month
     validation_runs: Rows  # latest gate run's rows of marts.validation_runs (may be empty)
+    queue_names: dict[str, str] = field(default_factory=dict)  # dim_queues: code -> display name
+    root_cause_names: dict[str, str] = field(default_factory=dict)  # dim_root_causes
+
+    def queue(self, code: str) -> str:
+        """A queue's display name (dim_queues), else its code."""
+        return self.queue_names.get(code) or code
 
     @property
     def headline(self) -> dict[str, Any]:
@@ -151,7 +159,11 @@ def load_report_data(con: duckdb.DuckDBPyConnection, month_start: date) -> Repor
         select * from marts.mart_error_trends_weekly
         where week_start < ? and week_start >= cast(? as date) - interval (7 * ?) day
         order by queue_code, week_start""", [month_end, month_end, PCHART_WEEKS])
-    pareto = _rows(con, """
+    # every queue together first (queue_code 'all'), when the warehouse has that mart
+    pareto = (_rows(con, """
+        select * from marts.mart_root_cause_pareto_all_queues
+        where month_start = ? order by rank""", [month_start])
+        if _has_table(con, "mart_root_cause_pareto_all_queues") else []) + _rows(con, """
         select * from marts.mart_root_cause_pareto
         where month_start = ? order by queue_code, rank""", [month_start])
     calibration_monthly = _rows(con, """
@@ -169,7 +181,10 @@ def load_report_data(con: duckdb.DuckDBPyConnection, month_start: date) -> Repor
         validation_runs = _rows(con, """
             select * from marts.validation_runs
             where cast(run_id as varchar) = ? order by success, suite""", [run_id])
+    queue_names = dict(con.execute("select queue_code, queue_name from marts.dim_queues").fetchall()) \
+        if _has_table(con, "dim_queues") else {}
     return ReportData(
+        queue_names=queue_names,
         month_start=month_start,
         quality=quality,
         quality_trend=quality_trend,
@@ -182,6 +197,16 @@ def load_report_data(con: duckdb.DuckDBPyConnection, month_start: date) -> Repor
         lert_sla=lert_sla,
         validation_runs=validation_runs,
     )
+
+
+def default_month(con: duckdb.DuckDBPyConnection) -> date | None:
+    """The month a report shows unless told otherwise: the latest *complete* month of
+    ``mart_monthly_quality_report`` (``is_complete_month``: the build's as-of time is past
+    its end), else the latest month when none is complete yet; None without rows."""
+    row = con.execute("""
+        select coalesce(max(month_start) filter (where is_complete_month), max(month_start))
+        from marts.mart_monthly_quality_report""").fetchone()
+    return row[0] if row else None
 
 
 def _add_months(day: date, months: int) -> date:
@@ -275,15 +300,32 @@ def _figure_html(fig: Any, div_id: str) -> str:
     )
 
 
-def _layout(fig: Any, title: str, height: int = 420, **extra: Any) -> None:
+def _layout(fig: Any, title: str, height: int = 420, top: int = 60, **extra: Any) -> None:
     fig.update_layout(
-        title={"text": title, "x": 0.01, "font": {"size": 15}},
+        title={"text": title, "x": 0.01, "y": 1.0, "yanchor": "top", "pad": {"t": 12}, "font": {"size": 15}},
         height=height,
-        margin={"l": 60, "r": 20, "t": 50, "b": 45},
+        margin={"l": 70, "r": 20, "t": top, "b": 45},
         template="plotly_white",
         legend={"orientation": "h", "y": -0.15},
         **extra,
     )
+
+
+def _no_data(fig: Any, message: str, panel: int | None = None) -> None:
+    """An explicit "no data" state: the message in the plot area (of subplot ``panel``
+    of a one-row figure, else of the whole figure), and no empty axes."""
+    if panel is None:
+        position = {"xref": "paper", "yref": "paper"}
+        fig.update_xaxes(visible=False)
+        fig.update_yaxes(visible=False)
+    else:
+        # the middle of the panel in paper coordinates (a hidden axis has no domain to refer to)
+        axis = fig.layout["xaxis" if panel == 1 else f"xaxis{panel}"]
+        position = {"xref": "paper", "yref": "paper", "x": sum(axis.domain) / 2}
+        fig.update_xaxes(visible=False, row=1, col=panel)
+        fig.update_yaxes(visible=False, row=1, col=panel)
+    fig.add_annotation(text=message if panel is None else _wrap(message, 34), showarrow=False,
+                       font={"size": 14, "color": "#6b7280"}, **{"x": 0.5, "y": 0.5, **position})
 
 
 def accuracy_trend_figure(data: ReportData) -> Any:
@@ -297,7 +339,7 @@ def accuracy_trend_figure(data: ReportData) -> Any:
             continue
         colour = _colour(vendor, index)
         months = [r["month_start"] for r in rows]
-        name = "All vendors (pooled)" if vendor == "all" else vendor
+        name = "All vendors (pooled)" if vendor == "all" else (rows[-1].get("vendor_name") or vendor)
         fig.add_trace(go.Scatter(
             x=months + months[::-1],
             y=[r["accuracy_ci_high"] for r in rows] + [r["accuracy_ci_low"] for r in rows][::-1],
@@ -320,8 +362,11 @@ def accuracy_trend_figure(data: ReportData) -> Any:
             name="Target (all vendors)",
         ))
     _layout(fig, "Accuracy by month with 95% Wilson interval, per vendor")
-    fig.update_yaxes(tickformat=".0%", title="accuracy")
-    fig.update_xaxes(dtick="M1", tickformat="%b %Y")
+    if not fig.data:
+        _no_data(fig, f"No audited accuracy in the {TREND_MONTHS} months to {data.month_start:%B %Y}")
+        return fig
+    fig.update_yaxes(tickformat=".0%", title="accuracy", rangemode="nonnegative")
+    fig.update_xaxes(dtick="M1", tickformat="%b %Y", title="audit month")
     return fig
 
 
@@ -329,11 +374,15 @@ def p_chart_figure(data: ReportData) -> Any:
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
 
-    queues = sorted({r["queue_code"] for r in data.error_trends})
+    queues = sorted({r["queue_code"] for r in data.error_trends}, key=data.queue)
     cols = 2
     rows_n = max(1, math.ceil(len(queues) / cols))
-    fig = make_subplots(rows=rows_n, cols=cols, subplot_titles=queues or ["no audits"],
-                        shared_xaxes=False, vertical_spacing=0.12 / max(1, rows_n - 1) if rows_n > 1 else 0.1)
+    row_px, gap_px = 230, 120  # a gap that holds the row above's date ticks and this row's title
+    height = max(380, rows_n * row_px + (rows_n - 1) * gap_px + 150)
+    plot_px = height - 150
+    fig = make_subplots(rows=rows_n, cols=cols, subplot_titles=[data.queue(q) for q in queues] or None,
+                        shared_xaxes=False, horizontal_spacing=0.1,
+                        vertical_spacing=gap_px / plot_px if rows_n > 1 else 0.1)
     month_end = _add_months(data.month_start, 1)
     in_legend: set[str] = set()
 
@@ -362,7 +411,7 @@ def p_chart_figure(data: ReportData) -> Any:
             line={"color": "#2563eb"}, legendgroup="rate", showlegend=first,
             customdata=[[fmt_num(r["audits"]), fmt_num(r["errors"])] for r in weeks],
             hovertemplate="week of %{x|%d %b}: %{y:.1%} (%{customdata[1]} errors / %{customdata[0]} audits)"
-                          "<extra>" + html.escape(queue) + "</extra>",
+                          "<extra>" + html.escape(data.queue(queue)) + "</extra>",
         ), row=row, col=col)
         beyond = [r for r in weeks if r["beyond_limits"]]
         fig.add_trace(go.Scatter(x=[r["week_start"] for r in beyond], y=[r["error_rate"] for r in beyond],
@@ -379,25 +428,52 @@ def p_chart_figure(data: ReportData) -> Any:
                       row=row, col=col)
         fig.add_vrect(x0=data.month_start, x1=month_end, fillcolor="#fde68a", opacity=0.25, line_width=0,
                       row=row, col=col)
-    _layout(fig, "Weekly error rate p-chart per queue (report month shaded)", height=max(360, 260 * rows_n))
-    fig.update_yaxes(tickformat=".0%")
+    _layout(fig, "Weekly error rate p-chart per queue (report month shaded)", height=height, top=90)
+    fig.update_layout(legend={"y": -55 / plot_px, "yanchor": "top"}, margin={"b": 90})
+    if not queues:
+        _no_data(fig, f"No audits in the {PCHART_WEEKS} weeks to the end of {data.month_start:%B %Y}")
+        return fig
+    # standoffs keep the "0%" and the first date label apart in each panel's corner
+    fig.update_yaxes(tickformat=".0%", rangemode="nonnegative", ticklabelstandoff=6)
+    fig.update_yaxes(title={"text": "error rate", "standoff": 4})
+    # months when ticks are a month or more apart, days when a short history ticks weekly
+    fig.update_xaxes(ticklabelstandoff=4, title={"text": "week", "standoff": 2}, tickformatstops=[
+        {"dtickrange": [None, 2592000000], "value": "%d %b"}, {"dtickrange": [2592000000, None], "value": "%b %Y"}])
+    fig.update_annotations(font={"size": 13})
     return fig
 
 
+def _wrap(label: str, width: int = 12) -> str:
+    """A tick label on lines of about ``width`` characters (plotly breaks at <br>), so
+    a dozen cause names fit side by side without rotating or overlapping."""
+    lines: list[str] = []
+    for word in label.split():
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return "<br>".join(html.escape(line) for line in lines) or html.escape(label)
+
+
 def pareto_figure(data: ReportData) -> Any:
+    """The root-cause Pareto of the month: every queue together first (rows with
+    queue_code 'all', when the warehouse has them), then one view per queue, chosen in a
+    drop-down; causes by name."""
     import plotly.graph_objects as go
 
     fig = go.Figure()
-    queues = sorted({r["queue_code"] for r in data.pareto})
+    queues = sorted({r["queue_code"] for r in data.pareto}, key=lambda q: (q != "all", data.queue(q)))
+    label = {q: ("All queues" if q == "all" else data.queue(q)) for q in queues}
     for index, queue in enumerate(queues):
         rows = [r for r in data.pareto if r["queue_code"] == queue]
         visible = index == 0
-        labels = [r["root_cause_code"] for r in rows]
+        labels = [_wrap(r.get("root_cause_name") or r["root_cause_code"]) for r in rows]
         fig.add_trace(go.Bar(
-            x=labels, y=[r["errors"] for r in rows], name="Errors", visible=visible,
+            x=labels, y=[r["errors"] for r in rows], name="Coded errors", visible=visible,
             marker={"color": ["#2563eb" if r["vital_few"] else "#93c5fd" for r in rows]},
-            customdata=[[r.get("root_cause_name") or "", fmt_pct(r["share"])] for r in rows],
-            hovertemplate="%{x} %{customdata[0]}: %{y} errors (%{customdata[1]})<extra></extra>",
+            customdata=[[r["root_cause_code"], fmt_pct(r["share"])] for r in rows],
+            hovertemplate="%{x} (%{customdata[0]}): %{y} errors, %{customdata[1]} of coded errors"
+                          "<extra>" + html.escape(label[queue]) + "</extra>",
         ))
         fig.add_trace(go.Scatter(
             x=labels, y=[r["cumulative_share"] for r in rows], yaxis="y2", mode="lines+markers",
@@ -408,17 +484,23 @@ def pareto_figure(data: ReportData) -> Any:
     for index, queue in enumerate(queues):
         visibility = [False] * (2 * len(queues))
         visibility[2 * index] = visibility[2 * index + 1] = True
-        buttons.append({"label": queue, "method": "update", "args": [{"visible": visibility}]})
+        buttons.append({"label": label[queue], "method": "update", "args": [{"visible": visibility}]})
     _layout(
-        fig, "Root-cause Pareto of coded errors (dark bars: the vital few)",
-        yaxis={"title": "errors"},
+        fig, "Root-cause Pareto of coded errors, " + data.month_start.strftime("%B %Y")
+        + " (dark bars: the vital few; choose a queue on the right)", height=460, top=80,
+        yaxis={"title": "coded errors", "rangemode": "nonnegative"},
         yaxis2={"title": "cumulative share", "overlaying": "y", "side": "right", "range": [0, 1.05],
-                "tickformat": ".0%"},
-        updatemenus=[{"buttons": buttons, "direction": "down", "x": 1.0, "xanchor": "right", "y": 1.18,
-                      "showactive": True}] if buttons else [],
+                "tickformat": ".0%", "tickmode": "array", "tickvals": [0, 0.2, 0.4, 0.6, 0.8, 1.0],
+                "showgrid": False},
+        xaxis={"title": "root cause", "tickangle": 0, "automargin": True},
+        updatemenus=[{"buttons": buttons, "direction": "down", "x": 1.0, "xanchor": "right", "y": 1.02,
+                      "yanchor": "bottom", "showactive": True}] if buttons else [],
     )
-    if queues:
-        fig.add_hline(y=0.8, line={"color": "#9ca3af", "dash": "dot"}, yref="y2")
+    fig.update_layout(legend={"orientation": "h", "x": 0.0, "y": 1.02, "yanchor": "bottom"})
+    if not queues:
+        _no_data(fig, f"No coded errors in {data.month_start:%B %Y}: no incorrect audit carried a root cause")
+        return fig
+    fig.add_hline(y=0.8, line={"color": "#9ca3af", "dash": "dot"}, yref="y2")
     return fig
 
 
@@ -428,24 +510,38 @@ def calibration_figure(data: ReportData) -> Any:
 
     fig = make_subplots(rows=1, cols=2, subplot_titles=[
         "Reference alignment by month and queue", "Krippendorff's alpha of this month's sessions"])
-    queues = sorted({r["queue_code"] for r in data.calibration_monthly})
+    queues = sorted({r["queue_code"] for r in data.calibration_monthly}, key=lambda q: (q != "all", data.queue(q)))
     for index, queue in enumerate(queues):
         rows = [r for r in data.calibration_monthly if r["queue_code"] == queue]
+        name = "All queues" if queue == "all" else data.queue(queue)
         fig.add_trace(go.Scatter(
             x=[r["month_start"] for r in rows], y=[r["reference_alignment"] for r in rows],
-            mode="lines+markers", name=queue, line={"color": FALLBACK_COLOURS[index % len(FALLBACK_COLOURS)]},
+            mode="lines+markers", name=name,
+            line={"color": "#111827" if queue == "all" else FALLBACK_COLOURS[index % len(FALLBACK_COLOURS)],
+                  "width": 3 if queue == "all" else 2},
         ), row=1, col=1)
     sessions = data.calibration_sessions
     fig.add_trace(go.Bar(
         x=[r["session_id"] for r in sessions], y=[r["krippendorff_alpha"] for r in sessions],
         marker={"color": ["#dc2626" if r["needs_recalibration"] else "#16a34a" for r in sessions]},
         name="Session alpha (red: needs recalibration)",
-        customdata=[[r["queue_code"], str(r["session_date"])] for r in sessions],
+        customdata=[[data.queue(r["queue_code"]), str(r["session_date"])] for r in sessions],
         hovertemplate="%{x} (%{customdata[0]}, %{customdata[1]}): alpha %{y:.3f}<extra></extra>",
     ), row=1, col=2)
-    fig.add_hline(y=0.6, line={"color": "#dc2626", "dash": "dash"}, row=1, col=2)
-    _layout(fig, "Calibration", height=400)
-    fig.update_yaxes(tickformat=".0%", row=1, col=1)
+    _layout(fig, "Calibration", height=470, top=90)
+    fig.update_layout(legend={"y": -0.28}, margin={"b": 110})
+    fig.update_annotations(yshift=6)
+    if not queues:
+        _no_data(fig, "No calibration sessions in the last 12 months", panel=1)
+    else:
+        fig.update_yaxes(tickformat=".0%", title="reference alignment", rangemode="nonnegative", row=1, col=1)
+        fig.update_xaxes(title="month", tickformat="%b %Y", row=1, col=1)
+    if not sessions:
+        _no_data(fig, f"No calibration session in {data.month_start:%B %Y}", panel=2)
+    else:
+        fig.add_hline(y=0.6, line={"color": "#dc2626", "dash": "dash"}, row=1, col=2)
+        fig.update_yaxes(title="Krippendorff's alpha", rangemode="tozero", row=1, col=2)
+        fig.update_xaxes(title="session", row=1, col=2)
     return fig
 
 
@@ -476,8 +572,16 @@ def lert_figure(data: ReportData) -> Any:
     ), row=1, col=2)
     fig.add_trace(go.Scatter(x=months, y=[r["sla_compliance"] for r in trend], mode="lines+markers",
                              name="All request types", line={"color": "#2563eb"}), row=1, col=2)
-    _layout(fig, "Law-enforcement response SLA", height=400)
-    fig.update_yaxes(tickformat=".0%", range=[0, 1.02])
+    _layout(fig, "Law-enforcement response SLA", height=470, top=90)
+    fig.update_layout(legend={"y": -0.28}, margin={"b": 110})
+    fig.update_annotations(yshift=6)
+    fig.update_yaxes(tickformat=".0%", range=[0, 1.02], title="share within SLA")
+    fig.update_xaxes(title="request type", row=1, col=1)
+    fig.update_xaxes(title="month received", tickformat="%b %Y", row=1, col=2)
+    if not rows:
+        _no_data(fig, f"No request with an SLA outcome received in {data.month_start:%B %Y}", panel=1)
+    if not trend:
+        _no_data(fig, "No request with an SLA outcome in the last 12 months", panel=2)
     return fig
 
 
@@ -508,6 +612,10 @@ th:first-child,td:first-child{text-align:left}th{background:#f9fafb}
 .note{font-size:12px;color:#6b7280}
 .validation.good{border-left:6px solid #16a34a}.validation.bad{border-left:6px solid #dc2626}
 .validation.neutral{border-left:6px solid #9ca3af}
+@page{size:A4 landscape;margin:8mm}
+@media print{body{background:#fff}main{padding:0 8px;max-width:none}header{padding:10px 16px}
+  section{box-shadow:none;border:1px solid #e5e7eb;break-inside:avoid}.modebar-container{display:none}
+  details>table{display:table}}
 """
 
 
@@ -609,8 +717,9 @@ def _validation_html(data: ReportData, data_docs_href: str | None) -> str:
     run_at = h.get("validation_run_at")
     detail = (f'gate run {_e(h.get("validation_run_id"))} at {_e(run_at)} UTC' if run_at
               else "no gate run recorded in marts.validation_runs")
-    docs = (f'<a id="data-docs-link" href="{html.escape(data_docs_href, quote=True)}">Open the Data Docs</a>'
-            if data_docs_href else '<span class="note">no Data Docs found beside the warehouse</span>')
+    docs = (f'<a id="data-docs-link" href="{html.escape(data_docs_href, quote=True)}">Open the validation '
+            'review</a> (row, quarantine and failure counts; works offline)'
+            if data_docs_href else '<span class="note">no validation review found beside the warehouse</span>')
     rows = "".join(
         f'<tr><td>{_e(r.get("suite"))}</td><td>{_e(r.get("asset"))}</td>'
         f'<td><span class="badge {"good" if r.get("success") else "bad"}">'
@@ -655,7 +764,7 @@ def render_html(data: ReportData, data_docs_href: str | None = None, generated_a
 </head><body>
 <header><h1>Monthly Quality Report · {html.escape(month_label)}{html.escape(partial)}</h1>
 <p>Trust &amp; Safety moderation quality. Every number is read from the published marts
-(mart_monthly_quality_report, mart_monthly_business_review, mart_error_trends_weekly, mart_root_cause_pareto,
+(mart_monthly_quality_report, mart_monthly_business_review, mart_error_trends_weekly, mart_root_cause_pareto*,
 mart_calibration_*, mart_lert_sla_monthly). Generated {html.escape(generated)}.</p></header>
 <main>
 {_validation_html(data, data_docs_href)}
@@ -681,18 +790,27 @@ def default_output(artifacts_dir: Path, month_start: date) -> Path:
 
 def write_report(
     duckdb_path: Path,
-    month: str,
+    month: str | None,
     out_path: Path | None = None,
     data_docs: Path | None = None,
 ) -> Path:
-    """Render the Monthly Quality Report of ``month`` ('2026-10') from the published
-    warehouse at ``duckdb_path`` (opened read-only) into ``out_path`` (default
+    """Render the Monthly Quality Report of ``month`` ('2026-10'; None: the latest
+    complete month, ``default_month``) from the published warehouse at ``duckdb_path``
+    (opened read-only) into ``out_path`` (default
     ``<warehouse folder>/reports/mqr_<month>.html``); returns the path written."""
-    month_start = parse_month(month)
     duckdb_path = Path(duckdb_path)
     if not duckdb_path.exists():
         raise ReportError(f"no warehouse at {duckdb_path}; run `tsqa build` first")
     with duckdb.connect(str(duckdb_path), read_only=True) as con:
+        if month is None:
+            if not _has_table(con, "mart_monthly_quality_report"):
+                raise ReportError("the warehouse has no marts.mart_monthly_quality_report; build and publish it first")
+            found = default_month(con)
+            if found is None:
+                raise ReportError("the Monthly Quality Report mart has no month yet (no audits landed)")
+            month_start = found
+        else:
+            month_start = parse_month(month)
         data = load_report_data(con, month_start)
     out = Path(out_path) if out_path else default_output(duckdb_path.parent, month_start)
     docs = Path(data_docs) if data_docs else duckdb_path.parent / DATA_DOCS_RELATIVE
@@ -729,7 +847,10 @@ def write_pdf(html_path: Path, pdf_path: Path | None = None) -> Path:
         command = [
             browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
             "--disable-background-networking", "--disable-component-update", "--disable-sync",
-            f"--user-data-dir={profile}", "--no-pdf-header-footer", "--virtual-time-budget=15000",
+            # the charts are drawn at the window's width before printing: the width of an
+            # A4 landscape page inside its margins (the page's @page rule), so they fit it
+            f"--user-data-dir={profile}", "--window-size=1060,1400", "--no-pdf-header-footer",
+            "--virtual-time-budget=15000",
             f"--print-to-pdf={tmp}", Path(html_path).resolve().as_uri(),
         ]
         done = subprocess.run(command, capture_output=True, text=True, timeout=180, check=False)
@@ -766,13 +887,15 @@ def add_report_command(subparsers: Any) -> argparse.ArgumentParser:
     """Register ``tsqa report`` on the CLI's subparsers (called by tsqa.cli)."""
     parser = subparsers.add_parser(
         "report", help="render the Monthly Quality Report page (HTML) from the published warehouse")
-    parser.add_argument("--month", required=True, help="the report month, e.g. 2026-10")
+    parser.add_argument("--month", default=None,
+                        help="the report month, e.g. 2026-10 (default: the latest complete month)")
     parser.add_argument("--warehouse", default=None,
                         help="published DuckDB file, opened read-only (default: TSQA_DUCKDB_PATH)")
     parser.add_argument("--out", default=None,
                         help="output HTML file (default: <warehouse folder>/reports/mqr_<month>.html)")
     parser.add_argument("--data-docs", default=None,
-                        help=f"Data Docs index to link (default: <warehouse folder>/{DATA_DOCS_RELATIVE.as_posix()})")
+                        help="validation review page to link "
+                             f"(default: <warehouse folder>/{DATA_DOCS_RELATIVE.as_posix()})")
     parser.add_argument("--pdf", action="store_true",
                         help="also print the page to PDF beside it (needs Chromium or Chrome)")
     parser.set_defaults(func=_cmd_report)

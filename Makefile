@@ -92,5 +92,13 @@ BENCH_ARGS ?= --scales 50 500 --runs 3
 bench: setup
 	$(RUN) python -m tsqa.bench $(BENCH_ARGS)
 
+# The semantic layer (models/marts/_marts__semantic_models.yml): MetricFlow's `mf`, read-only
+# (profiles.yml target `semantic`) on the published warehouse, with the semantic manifest
+# the last build wrote to target/. E.g. make mf MF_ARGS="list metrics"
+.PHONY: mf
+MF_ARGS ?= query --metrics audits,accuracy --group-by metric_time__month,vendor --order metric_time__month,vendor
+mf: setup
+	TSQA_DBT_TARGET=semantic $(RUN) mf $(MF_ARGS)
+
 clean:
 	rm -rf target logs .pytest_cache

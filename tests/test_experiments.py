@@ -370,3 +370,40 @@ def test_planted_exp01_effect_is_found(sample_warehouse: Warehouse) -> None:
     assert diff > 0
     assert low <= EXP01_TREATMENT_ACCURACY_LIFT <= high
     assert srm is False
+
+
+def test_readout_calls_results_that_are_not_final_interim(experiments) -> None:
+    """analyses/experiment_readout.sql compiled and run: EXP-02 (not final) says INTERIM,
+    EXP-01 (final) does not."""
+    warehouse, _ = experiments
+    texts = {}
+    for experiment in EXPERIMENTS:
+        run_dbt(["--quiet", "compile", "--select", "experiment_readout", "--vars", f"{{experiment_id: {experiment}}}"],
+                env=warehouse.env, target_path=warehouse.workdir / "target", capture=True)
+        sql = (warehouse.workdir / "target" / "compiled" / "tsqa" / "analyses" / "experiment_readout.sql").read_text()
+        texts[experiment] = warehouse.query(f"select result_status, how_much, how_sure from ({sql})")
+    assert {status for status, _, _ in texts["EXP-02"]} == {"interim"} and len(texts["EXP-02"]) == 2
+    assert all(how_sure.startswith("INTERIM:") for _, _, how_sure in texts["EXP-02"])
+    assert texts["EXP-01"][0][0] == "final" and "INTERIM" not in texts["EXP-01"][0][2]
+    assert "moderators as the unit" in texts["EXP-01"][0][1]
+
+
+def test_report_marks_results_that_are_not_final_interim(experiments) -> None:
+    """The Monthly Quality Report's experiments table (tsqa/report.py) on this warehouse's
+    mart: EXP-02's two comparisons are badged interim, EXP-01's final."""
+    from datetime import date as _date
+
+    from tsqa.report import ReportData, _experiments_html, _rows
+
+    warehouse, _ = experiments
+    with duckdb.connect(str(warehouse.path), read_only=True) as con:
+        rows = _rows(con, "select * from marts.mart_experiment_results where not is_control order by 1, 2")
+    data = ReportData(month_start=_date(2026, 10, 1), quality=[], quality_trend=[], review=None, review_trend=[],
+                      error_trends=[], pareto=[], calibration_monthly=[], calibration_sessions=[], lert_sla=[],
+                      experiments=rows, validation_runs=[])
+    page = _experiments_html(data)
+    for row in rows:
+        start = page.index(f'data-experiment="{row["experiment_id"]}" data-variant="{row["variant"]}"')
+        cell = page[start:page.index("</tr>", start)]
+        assert (">interim<" in cell) == (row["experiment_id"] == "EXP-02"), cell
+        assert (">final<" in cell) == (row["experiment_id"] == "EXP-01"), cell

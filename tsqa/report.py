@@ -83,6 +83,7 @@ class ReportData:
     calibration_monthly: Rows  # mart_calibration_monthly, last TREND_MONTHS months
     calibration_sessions: Rows  # mart_calibration_sessions of the month
     lert_sla: Rows  # mart_lert_sla_monthly rows of the month
+    experiments: Rows  # mart_experiment_results, non-control rows (empty without the mart)
     validation_runs: Rows  # latest gate run's rows of marts.validation_runs (may be empty)
 
     @property
@@ -161,6 +162,9 @@ def load_report_data(con: duckdb.DuckDBPyConnection, month_start: date) -> Repor
     lert_sla = _rows(con, """
         select * from marts.mart_lert_sla_monthly
         where month_start = ? order by request_type_sort, request_type""", [month_start])
+    experiments = _rows(con, """
+        select * from marts.mart_experiment_results
+        where not is_control order by experiment_id, variant""") if _has_table(con, "mart_experiment_results") else []
     validation_runs: Rows = []
     run_id = quality[0].get("validation_run_id") if quality else None
     if run_id is not None and _has_table(con, "validation_runs"):
@@ -178,6 +182,7 @@ def load_report_data(con: duckdb.DuckDBPyConnection, month_start: date) -> Repor
         calibration_monthly=calibration_monthly,
         calibration_sessions=calibration_sessions,
         lert_sla=lert_sla,
+        experiments=experiments,
         validation_runs=validation_runs,
     )
 
@@ -555,6 +560,42 @@ def _vendor_table(data: ReportData) -> str:
     return f"<table>{header}{''.join(body)}</table>"
 
 
+def _experiments_html(data: ReportData) -> str:
+    """Each experiment's comparisons with control; a result that is not final is marked
+    interim (metrics.md, "Experiments": the audits of the last decisions may still land)."""
+    if not data.experiments:
+        return ""
+    header = ("<tr><th>Experiment</th><th>Variant</th><th>Status</th><th>Moderators</th><th>Random audits</th>"
+              "<th>Accuracy</th><th>Difference vs control</th><th>95% CI (moderators as the unit)</th>"
+              "<th>p</th><th>q</th></tr>")
+    body = []
+    for row in data.experiments:
+        final = bool(row["is_final"])
+        ci = (f'{_fraction_points(row["diff_ci_low"])} to {_fraction_points(row["diff_ci_high"])}'
+              if not _missing(row["diff_ci_low"]) else "–")
+        body.append(
+            f'<tr data-experiment="{_e(row["experiment_id"])}" data-variant="{_e(row["variant"])}">'
+            f'<td>{_e(row["experiment_id"])}</td><td>{_e(row["variant"])}</td>'
+            f'<td><span class="badge {"neutral" if final else "bad"}">{"final" if final else "interim"}</span></td>'
+            f'<td>{fmt_num(row["units"])}</td><td>{fmt_num(row["audits"])}</td><td>{fmt_pct(row["accuracy"])}</td>'
+            f'<td>{_fraction_points(row["accuracy_diff_vs_control"])}</td><td>{ci}</td>'
+            f'<td>{_fmt_p(row["p_value"])}</td><td>{_fmt_p(row["q_value"])}</td></tr>')
+    return (f'<section id="experiments"><h2>Experiments</h2><table>{header}{"".join(body)}</table>'
+            '<p class="note">Accuracy of randomly audited decisions made after each moderator\'s assignment; '
+            "the interval and p-value treat moderators (the unit randomised) as the unit; q adjusts p for the "
+            "experiment's several comparisons (Benjamini-Hochberg). <b>Interim</b>: fewer than 14 days since "
+            "the experiment ended, so audits of its last decisions may still change the result.</p></section>")
+
+
+def _fraction_points(value: Any) -> str:
+    """A difference of fractions in points ('+3.0 pts')."""
+    return fmt_points(None if _missing(value) else 100 * float(value))
+
+
+def _fmt_p(value: Any) -> str:
+    return "–" if _missing(value) else f"{float(value):.2g}"
+
+
 def _validation_html(data: ReportData, data_docs_href: str | None) -> str:
     h = data.headline
     status = h.get("validation_status") or "not_validated"
@@ -619,6 +660,7 @@ mart_calibration_*, mart_lert_sla_monthly). Generated {html.escape(generated)}.<
 (not an average of vendor rates); intervals are 95% Wilson intervals.</p></section>
 <section><h2>By vendor</h2>{_vendor_table(data)}</section>
 {sections}
+{_experiments_html(data)}
 </main></body></html>
 """
 

@@ -15,12 +15,16 @@ from __future__ import annotations
 
 import csv
 import math
+import statistics
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
 import duckdb
 import pandas as pd
 import pytest
+from scipy import stats
+from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.proportion import proportion_confint, proportions_ztest
 
 from tests.conftest import Landing, Warehouse
@@ -329,11 +333,14 @@ def expected_policy_impact(audits: pd.DataFrame, changes: pd.DataFrame) -> dict[
 
 
 def expected_training_impact(audits: pd.DataFrame, completions: pd.DataFrame) -> dict[tuple, dict[str, object]]:
+    """metrics.md "Training impact": random audits, moderators as the unit, scipy
+    ttest_rel of the per-moderator accuracies after vs before, statsmodels fdr_bh."""
+    audits = audits[audits["audit_source"] == "random"]
     first = completions.groupby(["course_code", "moderator_id"])["completed_at"].min().reset_index()
     out: dict[tuple, dict[str, object]] = {}
     for course, group in first.groupby("course_code"):
         n1 = x1 = n2 = x2 = 0
-        changes = []
+        pairs = []
         for row in group.to_dict("records"):
             at = row["completed_at"]
             mine = audits[audits["moderator_id"] == row["moderator_id"]]
@@ -343,20 +350,29 @@ def expected_training_impact(audits: pd.DataFrame, completions: pd.DataFrame) ->
             a_n, a_x = len(after), int(after["is_correct"].astype(bool).sum())
             n1, x1, n2, x2 = n1 + b_n, x1 + b_x, n2 + a_n, x2 + a_x
             if b_n and a_n:
-                changes.append(a_x / a_n - b_x / b_n)
-        z, p = z_test(x1, n1, x2, n2)
+                pairs.append((b_x / b_n, a_x / a_n))
+        changes = [after - before for before, after in pairs]
+        p_value = None
+        if len(pairs) >= 2 and statistics.stdev(changes) > 0:
+            p_value = float(stats.ttest_rel([a for _, a in pairs], [b for b, _ in pairs]).pvalue)
         out[(course,)] = {
-            "moderators": len(group), "moderators_with_both_sides": len(changes),
+            "moderators": len(group), "paired_moderators": len(pairs),
             "audits_before": n1, "correct_before": x1, "accuracy_before": ratio(x1, n1),
             "audits_after": n2, "correct_after": x2, "accuracy_after": ratio(x2, n2),
             "mean_change": sum(changes) / len(changes) if changes else None,
-            "z_score": z, "p_value": p,
+            "p_value": p_value,
         }
+    tested = [k for k, v in out.items() if v["p_value"] is not None]
+    qs = multipletests([out[k]["p_value"] for k in tested], method="fdr_bh")[1] if tested else []
+    for k in out:
+        out[k]["q_value"] = None
+    for k, q in zip(tested, qs):
+        out[k]["q_value"] = float(q)
     return out
 
 
 MONTHLY_TOLERANCES = {"accuracy_ci_low": EXACT, "accuracy_ci_high": EXACT}
-NORMAL_CDF_TOLERANCES = {"p_value": NORMAL_CDF}
+NORMAL_CDF_TOLERANCES = {"p_value": NORMAL_CDF, "q_value": NORMAL_CDF}
 
 
 def check_all_marts(wh: Warehouse) -> None:
@@ -636,3 +652,88 @@ def test_independent_target_lookup_prefers_specificity_then_recency() -> None:
     assert target_in_effect(targets, "comments", "inhouse", date(2026, 10, 1))["accuracy_target"] == 0.93
     assert target_in_effect(targets, "comments", "atlas", date(2026, 10, 1))["accuracy_target"] == 0.92
     assert target_in_effect(targets, "comments", "atlas", date(2025, 12, 1)) is None
+
+
+# ---------------------------------------------------------------------------------
+# Training impact: a hand-built folder with enough moderators for the paired t-test
+# ---------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def training(tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
+    """Two courses: HT-A taken by M01..M09 on 2026-03-10 (a few moderators lack audits
+    on one side; each side mixes random and targeted audits, and the targeted ones are
+    mostly errors, as in real drops), SP-B by M05..M08 on 2026-03-20 (M05..M08 also
+    took HT-A: one moderator, two courses)."""
+    import numpy as np
+
+    rng = np.random.default_rng(14)
+    root = tmp_path_factory.mktemp("training")
+    landing = Landing(root / "raw")
+    moderators = [f"M{n:02d}" for n in range(1, 10)]
+    landing.drop("moderators", "moderators_2025-01-01",
+                 [_moderator(m, "atlas") for m in moderators] + [_moderator("QA1", "inhouse") | {"role": "auditor"}])
+    book = _Book()
+    for index, mid in enumerate(moderators):
+        skill = 0.70 + 0.03 * index
+        for day in range(1, 31):
+            for _ in range(int(rng.integers(0, 3))):
+                if (mid == "M02" and day < 10) or (mid == "M09" and day >= 10):
+                    continue  # one side without audits: not paired for HT-A
+                correct = rng.random() < skill + (0.08 if day >= 10 else 0.0)
+                book.add("comments", mid, f"2026-03-{day:02d}T{int(rng.integers(0, 24)):02d}:00:00Z", "approve",
+                         None, "2026-04-05T00:00:00Z", "approve" if correct else "remove",
+                         None if correct else "HT-01", None if correct else "PPL-KNOW")
+                if rng.random() < 0.3:  # a targeted audit of the same moderator, usually an error
+                    book.audits[-1]["audit_source"] = "targeted"
+    landing.drop("moderation_decisions", "moderation_decisions_2026-03-31", book.decisions)
+    landing.drop("qa_audits", "qa_audits_2026-04-05", book.audits)
+    landing.drop("training_completions", "training_completions_2026-03-20",
+                 [{"moderator_id": m, "course_code": "HT-A", "policy_code": "HT-01",
+                   "completed_at": "2026-03-10T00:00:00Z", "score": 90} for m in moderators]
+                 + [{"moderator_id": m, "course_code": "SP-B", "policy_code": None,
+                     "completed_at": "2026-03-20T00:00:00Z", "score": 80} for m in moderators[4:8]])
+    wh = Warehouse(root, landing)
+    wh.build("+mart_training_impact")
+    return wh
+
+
+def test_training_paired_test_matches_scipy(training: Warehouse) -> None:
+    got = frame(training, "select * from marts.mart_training_impact")
+    expected = expected_training_impact(
+        audits_frame(training), frame(training, "select * from staging.stg_landing__training_completions"))
+    assert_rows_match(got, expected, ["course_code"], {"p_value": 1e-12, "q_value": 1e-12})
+    assert all(v["p_value"] is not None for v in expected.values())  # both courses really tested
+    assert expected[("HT-A",)]["paired_moderators"] == 7  # M02 and M09 have one side only
+    assert audits_frame(training)["audit_source"].eq("targeted").any()
+
+
+def test_student_t_macros_match_scipy(tmp_path: Path) -> None:
+    """macros/stats/student_t.sql on a grid against scipy.stats.t: two-sided p-value and
+    cdf (df from 1 to 10^5, |t| up to 40) and the quantile (p from 1e-8 to 1 - 1e-8),
+    relative error below 1e-9 (1e-12 absolute where the value is near 0 or 1)."""
+    from scipy import stats as st
+
+    from tsqa.dbt import run_dbt
+
+    sql = ("select t, df, p, {{ student_t_two_sided_p('t', 'df') }} as two_sided,"
+           " {{ student_t_cdf('t', 'df') }} as cdf, {{ student_t_quantile('p', 'df') }} as quantile from g")
+    compiled = run_dbt(["--quiet", "compile", "--inline", sql],
+                       env={"TSQA_DUCKDB_PATH": str(tmp_path / "w.duckdb"), "TSQA_RAW_DIR": str(tmp_path / "raw")},
+                       target_path=tmp_path / "target", capture=True).stdout.strip()
+    dfs = [1, 1.5, 2, 2.5, 3, 4, 5, 7, 10, 25, 30, 50, 100, 1000, 24782, 100000]
+    ts = [0.0, 0.1, 0.5, 1.0, 1.5, 1.96, 2.0, 2.5, 3.0, 5.0, 10.0, 40.0, -2.3, -0.7]
+    ps = [1e-8, 0.001, 0.025, 0.1, 0.4, 0.5, 0.6, 0.9, 0.95, 0.975, 0.995, 0.9999, 1 - 1e-8]
+    con = duckdb.connect()
+    con.execute("create table g (t double, df double, p double)")
+    con.executemany("insert into g values (?, ?, ?)",
+                    [(t, df, 0.5) for df in dfs for t in ts] + [(1.0, df, p) for df in dfs for p in ps])
+    checked = 0
+    for t, df, p, two_sided, cdf, quantile in con.execute(compiled).fetchall():
+        want_two = 2 * st.t.sf(abs(t), df)
+        want_cdf = st.t.cdf(t, df)
+        want_q = st.t.ppf(p, df)
+        assert two_sided == pytest.approx(want_two, rel=1e-9, abs=1e-300), (t, df)
+        assert cdf == pytest.approx(want_cdf, rel=1e-9, abs=1e-12), (t, df)
+        assert quantile == pytest.approx(want_q, rel=1e-9, abs=1e-12), (p, df)
+        checked += 1
+    assert checked == len(dfs) * (len(ts) + len(ps))

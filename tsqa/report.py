@@ -523,9 +523,12 @@ def _kpi_tiles(data: ReportData) -> str:
         _tile("LE SLA compliance", fmt_pct(r.get("sla_compliance")), None,
               f'{fmt_num(r.get("sla_met"))} of {fmt_num(r.get("sla_evaluated"))} requests · emergency '
               f'{fmt_pct(r.get("emergency_sla_compliance"))}'),
-        _tile("Calibration", fmt_num(r.get("mean_krippendorff_alpha"), 3), None,
-              f'mean alpha over {fmt_num(r.get("calibration_sessions"))} sessions · '
-              f'{fmt_num(r.get("sessions_needing_recalibration"))} need recalibration'),
+        _tile("Calibration", fmt_num(r.get("calibration_krippendorff_alpha"), 3), None,
+              f'Krippendorff\'s alpha of the month\'s {fmt_num(r.get("calibration_sessions"))} sessions pooled · '
+              f'95% CI {fmt_num(r.get("calibration_krippendorff_alpha_ci_low"), 3)}–'
+              f'{fmt_num(r.get("calibration_krippendorff_alpha_ci_high"), 3)}<br>'
+              f'{fmt_num(r.get("sessions_needing_recalibration"))} need recalibration · '
+              f'{fmt_num(r.get("sessions_agreement_uncertain"))} uncertain (interval spans 0.6)'),
     ]
     return '<div class="tiles">' + "".join(tiles) + "</div>"
 

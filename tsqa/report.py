@@ -563,6 +563,36 @@ def _vendor_table(data: ReportData) -> str:
     return f"<table>{header}{''.join(body)}</table>"
 
 
+def _lert_turnaround_html(data: ReportData) -> str:
+    """The month's turnaround percentiles per request type: answered-only and Kaplan-Meier
+    (open requests censored at the as-of time); a month with requests still open is
+    marked provisional (metrics.md, "Law-enforcement response")."""
+    if not data.lert_sla:
+        return ""
+    provisional = any(bool(r.get("is_provisional")) for r in data.lert_sla)
+    header = ("<tr><th>Request type</th><th>Requests</th><th>Answered</th><th>Still open</th>"
+              "<th>p50 answered (h)</th><th>p90 answered (h)</th><th>p50 incl. open (KM, h)</th>"
+              "<th>p90 incl. open (KM, h)</th><th>Status</th></tr>")
+    body = []
+    for row in data.lert_sla:
+        status = ('<span class="badge bad">provisional</span>' if row.get("is_provisional")
+                  else '<span class="badge neutral">final</span>')
+        body.append(
+            f'<tr data-request-type="{_e(row["request_type"])}" '
+            f'data-provisional="{"true" if row.get("is_provisional") else "false"}">'
+            f'<td>{_e(row["request_type"])}</td><td>{fmt_num(row["requests"])}</td>'
+            f'<td>{fmt_num(row["responded"])}</td><td>{fmt_num(row["unanswered"])}</td>'
+            f'<td>{fmt_num(row["turnaround_p50_hours"], 1)}</td><td>{fmt_num(row["turnaround_p90_hours"], 1)}</td>'
+            f'<td>{fmt_num(row.get("turnaround_km_p50_hours"), 1)}</td>'
+            f'<td>{fmt_num(row.get("turnaround_km_p90_hours"), 1)}</td><td>{status}</td></tr>')
+    note = ("<b>Provisional</b>: requests of this month are still open at the build's as-of time, so its "
+            "turnaround percentiles can still grow. The Kaplan-Meier columns count the open requests "
+            "(censored at the as-of time); – means more than half (a tenth) may still be open."
+            if provisional else "Every request of this month is answered: the percentiles are final.")
+    return (f'<section id="lert-turnaround"><h2>LE turnaround{" (provisional)" if provisional else ""}</h2>'
+            f'<table>{header}{"".join(body)}</table><p class="note">{note}</p></section>')
+
+
 def _experiments_html(data: ReportData) -> str:
     """Each experiment's comparisons with control; a result that is not final is marked
     interim (metrics.md, "Experiments": the audits of the last decisions may still land)."""
@@ -663,6 +693,7 @@ mart_calibration_*, mart_lert_sla_monthly). Generated {html.escape(generated)}.<
 (not an average of vendor rates); intervals are 95% Wilson intervals.</p></section>
 <section><h2>By vendor</h2>{_vendor_table(data)}</section>
 {sections}
+{_lert_turnaround_html(data)}
 {_experiments_html(data)}
 </main></body></html>
 """

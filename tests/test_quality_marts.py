@@ -371,6 +371,61 @@ def expected_training_impact(audits: pd.DataFrame, completions: pd.DataFrame) ->
     return out
 
 
+def auditor_calibration_inputs(wh: Warehouse) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Staged calibration ratings with matches_reference recomputed (participant label =
+    the item's reference label), and each session's month (of its earliest date)."""
+    ratings = frame(wh, "select p.session_id, p.rater_id, p.rater_role, p.label, r.label as reference_label"
+                        " from staging.stg_landing__calibration_ratings as p left join"
+                        " (select session_id, item_id, min(label) as label from staging.stg_landing__calibration_ratings"
+                        "  where rater_role = 'reference' group by all) as r using (session_id, item_id)")
+    ratings["matches_reference"] = (ratings["label"] == ratings["reference_label"]).where(
+        ratings["reference_label"].notna() & (ratings["rater_role"] == "participant"))
+    sessions = frame(wh, "select session_id, min(date_trunc('month', session_date)) as month_start"
+                         " from staging.stg_landing__calibration_ratings group by session_id")
+    return ratings, sessions
+
+
+def expected_auditor_quality(audits: pd.DataFrame, ratings: pd.DataFrame,
+                             sessions: pd.DataFrame) -> dict[tuple, dict[str, object]]:
+    """metrics.md "Auditor quality": per audit month x auditor, leave-one-out expected
+    errors over random audits per queue-month, overturn rate with statsmodels' Wilson
+    interval, calibration alignment pooled over the month's sessions."""
+    audits = audits.assign(month=[_day(d).replace(day=1) for d in audits["audit_date"]],
+                           error=~audits["is_correct"].astype(bool))
+    rand = audits[audits["audit_source"] == "random"]
+    cells = rand.groupby(["month", "queue_code", "auditor_id"]).agg(n=("error", "size"), e=("error", "sum"))
+    totals = rand.groupby(["month", "queue_code"]).agg(N=("error", "size"), E=("error", "sum"))
+    month_of = {r["session_id"]: _day(r["month_start"]) for r in sessions.to_dict("records")}
+    part = ratings[ratings["rater_role"] == "participant"].assign(month=lambda f: f["session_id"].map(month_of))
+    out: dict[tuple, dict[str, object]] = {}
+    for (month, auditor), group in audits.groupby(["month", "auditor_id"]):
+        comparable = comparable_errors = 0
+        expected = 0.0
+        for (m, queue, a), cell in cells.iterrows():
+            if (m, a) != (month, auditor):
+                continue
+            others = totals.loc[(m, queue), "N"] - cell["n"]
+            if others > 0:
+                comparable += int(cell["n"])
+                comparable_errors += int(cell["e"])
+                expected += cell["n"] * (totals.loc[(m, queue), "E"] - cell["e"]) / others
+        resolved, overturned = int(group["resolved_disputes"].sum()), int(group["overturned_disputes"].sum())
+        low, high = proportion_confint(overturned, resolved, method="wilson") if resolved else (None, None)
+        mine = part[(part["month"] == month) & (part["rater_id"] == auditor)]
+        judged = mine["matches_reference"].dropna().astype(bool)
+        mine_random = group[group["audit_source"] == "random"]
+        out[(month, auditor)] = {
+            "audits": len(group), "random_audits": len(mine_random), "comparable_audits": comparable,
+            "errors_found": int(mine_random["error"].sum()), "comparable_errors_found": comparable_errors,
+            "expected_errors": expected, "strictness_ratio": comparable_errors / expected if expected else None,
+            "disputes_resolved": resolved, "overturned": overturned,
+            "overturn_rate": overturned / resolved if resolved else None,
+            "overturn_rate_ci_low": low, "overturn_rate_ci_high": high,
+            "calibration_alignment": float(judged.mean()) if len(judged) else None,
+        }
+    return out
+
+
 MONTHLY_TOLERANCES = {"accuracy_ci_low": EXACT, "accuracy_ci_high": EXACT}
 NORMAL_CDF_TOLERANCES = {"p_value": NORMAL_CDF, "q_value": NORMAL_CDF}
 
@@ -391,6 +446,8 @@ def check_all_marts(wh: Warehouse) -> None:
         ("mart_training_impact", ["course_code"],
          lambda: expected_training_impact(
              audits, frame(wh, "select * from staging.stg_landing__training_completions"))),
+        ("mart_auditor_quality_monthly", ["month_start", "auditor_id"],
+         lambda: expected_auditor_quality(audits, *auditor_calibration_inputs(wh))),
     ]
     for mart, key, compute in checks:
         got = frame(wh, f"select * from marts.{mart}")
@@ -737,3 +794,88 @@ def test_student_t_macros_match_scipy(tmp_path: Path) -> None:
         assert quantile == pytest.approx(want_q, rel=1e-9, abs=1e-12), (p, df)
         checked += 1
     assert checked == len(dfs) * (len(ts) + len(ps))
+
+
+# ---------------------------------------------------------------------------------
+# Auditor quality: the hand-worked strictness table
+# ---------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def auditors(tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
+    """September 2026. Queue comments, random audits: Q1 4 (2 errors), Q2 6 (1 error), Q3
+    2 (1 error), plus a targeted audit by Q3 (an error); queue images: Q1 3 random audits
+    (1 error), nobody else; Q4 only a targeted audit. Disputes on Q1's first (correct)
+    comments audit: one upheld, one overturned to the same answer; on its second: one
+    upheld, one pending. Calibration session S1 (September): Q1 rates four items, three
+    with a reference label, two matching."""
+    root = tmp_path_factory.mktemp("auditors")
+    landing = Landing(root / "raw")
+    landing.drop("moderators", "moderators_2025-01-01",
+                 [_moderator("M1", "atlas")] + [_moderator(q, "inhouse") | {"role": "auditor"}
+                                                for q in ("Q1", "Q2", "Q3", "Q4")])
+    book = _Book()
+    plan = [("Q1", "comments", "random", 4, 2), ("Q2", "comments", "random", 6, 1), ("Q3", "comments", "random", 2, 1),
+            ("Q3", "comments", "targeted", 1, 1), ("Q1", "images", "random", 3, 1), ("Q4", "comments", "targeted", 1, 0)]
+    for auditor, queue, source, n, errors in plan:
+        for i in range(n):
+            wrong = i >= n - errors
+            book.add(queue, "M1", f"2026-09-{1 + len(book.decisions) % 20:02d}T08:00:00Z", "approve", None,
+                     "2026-09-25T00:00:00Z", "remove" if wrong else "approve", "HT-01" if wrong else None,
+                     "PPL-KNOW" if wrong else None)
+            book.audits[-1] |= {"auditor_id": auditor, "audit_source": source}
+    landing.drop("moderation_decisions", "moderation_decisions_2026-09-30", book.decisions)
+    landing.drop("qa_audits", "qa_audits_2026-09-30", book.audits)
+    first, second = book.audits[0]["audit_id"], book.audits[1]["audit_id"]
+    dispute = {"raised_by": "M1", "raised_at": "2026-09-26T00:00:00Z", "resolved_at": "2026-09-27T00:00:00Z",
+               "final_action": "approve", "final_policy_code": None}
+    landing.drop("audit_disputes", "audit_disputes_2026-09-30", [
+        dispute | {"dispute_id": "X1", "audit_id": first, "outcome": "upheld"},
+        dispute | {"dispute_id": "X2", "audit_id": first, "outcome": "overturned",
+                   "raised_at": "2026-09-27T01:00:00Z", "resolved_at": "2026-09-28T00:00:00Z"},
+        dispute | {"dispute_id": "X3", "audit_id": second, "outcome": "upheld"},
+        dispute | {"dispute_id": "X4", "audit_id": second, "outcome": "pending", "resolved_at": None,
+                   "final_action": None}])
+    rating = {"session_id": "S1", "session_date": "2026-09-15", "queue_code": "comments"}
+    landing.drop("calibration_ratings", "calibration_ratings_2026-09-15", [
+        rating | {"item_id": f"i{i}", "rater_id": "EXP", "rater_role": "reference", "label": "approve"}
+        for i in (1, 2, 3)] + [
+        rating | {"item_id": f"i{i}", "rater_id": "Q1", "rater_role": "participant", "label": label}
+        for i, label in ((1, "approve"), (2, "approve"), (3, "HT-01"), (4, "approve"))])
+    wh = Warehouse(root, landing)
+    wh.build("+mart_auditor_quality_monthly")
+    return wh
+
+
+def test_auditor_strictness_hand_worked_table(auditors: Warehouse) -> None:
+    rows = {r[0]: r[1:] for r in auditors.query(
+        "select auditor_id, audits, random_audits, comparable_audits, errors_found, expected_errors,"
+        " strictness_ratio, disputes_resolved, overturned, overturn_rate, overturn_rate_ci_low,"
+        " overturn_rate_ci_high, calibration_alignment from marts.mart_auditor_quality_monthly"
+        " where month_start = date '2026-09-01'")}
+    # comments: 12 random audits, 4 errors. Leave one out:
+    #   Q1: peers 8 audits, 2 errors -> 4 x 2/8 = 1 expected, 2 found: ratio 2
+    #   Q2: peers 6, 3 -> 6 x 3/6 = 3 expected, 1 found: 1/3
+    #   Q3: peers 10, 3 -> 2 x 3/10 = 0.6 expected, 1 found: 5/3
+    # images: Q1 alone, not comparable. Q4: nothing random: no ratio.
+    q1, q2, q3, q4 = rows["Q1"], rows["Q2"], rows["Q3"], rows["Q4"]
+    assert q1[:4] == (7, 7, 4, 3) and q1[4] == pytest.approx(1.0, abs=EXACT) and q1[5] == pytest.approx(2.0)
+    assert q2[:4] == (6, 6, 6, 1) and q2[4] == pytest.approx(3.0) and q2[5] == pytest.approx(1 / 3)
+    assert q3[:4] == (3, 2, 2, 1) and q3[4] == pytest.approx(0.6) and q3[5] == pytest.approx(5 / 3)
+    assert q4[:4] == (1, 0, 0, 0) and q4[4] == 0 and q4[5] is None
+    # 3 resolved disputes on Q1's audits (the pending one is not resolved), 1 overturned
+    low, high = proportion_confint(1, 3, method="wilson")
+    assert q1[6:9] == (3, 1, pytest.approx(1 / 3)) and (q1[9], q1[10]) == (pytest.approx(low), pytest.approx(high))
+    assert q2[6:9] == (0, 0, None)
+    # calibration: 3 referenced items, 2 matching
+    assert q1[11] == pytest.approx(2 / 3) and q2[11] is None
+    check_all_marts_subset(auditors, "mart_auditor_quality_monthly")
+
+
+def check_all_marts_subset(wh: Warehouse, mart: str) -> None:
+    """The mart against the independent pandas implementation (as check_all_marts)."""
+    audits = audits_frame(wh)
+    ratings, sessions = auditor_calibration_inputs(wh)
+    got = frame(wh, f"select * from marts.{mart}")
+    got["month_start"] = got["month_start"].map(_day)
+    assert_rows_match(got, expected_auditor_quality(audits, ratings, sessions), ["month_start", "auditor_id"],
+                      NORMAL_CDF_TOLERANCES)

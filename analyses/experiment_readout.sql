@@ -76,18 +76,21 @@ readout as (
                 experiment_results.mean_handle_time_s - control.mean_handle_time_s
             )
         end as how_much,
-        -- how sure (interim until the audits of the last decisions have had 14 days to land)
-        case when experiment_results.is_final then '' else
-            printf(
+        -- interim until the audits of the last decisions have had 14 days to land
+        case
+            when experiment_results.is_final then ''
+            else printf(
                 'INTERIM: the experiment ended on %s and its last decisions may still be audited until %s; '
                 || 'these numbers can change. ',
                 experiments.ended_on, experiments.ended_on + interval 14 day
             )
-        end
-        || case
+        end as interim_note,
+        -- how sure
+        case
             when experiment_results.p_value is null
-                then 'No significance test is possible (fewer than three audited moderators, or no variation '
-                || 'between them).'
+                then
+                    'No significance test is possible (fewer than three audited moderators, or no '
+                    || 'variation between them).'
             when experiment_results.p_value < 0.001
                 then printf(
                     'Very strong evidence of a real difference (p = %.2g, q = %.2g after the experiment''s '
@@ -115,7 +118,7 @@ readout as (
                     else '.'
                 end
             )
-        end as how_sure,
+        end as evidence,
         -- split health
         case
             when experiment_results.srm_chi_square is null
@@ -143,5 +146,8 @@ readout as (
     where not experiment_results.is_control
 )
 
-select * from readout
+select
+    * exclude (interim_note, evidence),
+    interim_note || evidence as how_sure
+from readout
 order by variant

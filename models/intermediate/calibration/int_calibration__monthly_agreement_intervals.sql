@@ -9,7 +9,7 @@ unit_label_counts as (
 ),
 
 monthly_intervals as (
-    {{ agreement_intervals('unit_label_counts', ['month_start', 'queue_code'], 'unit_id') }}
+    {{ agreement_intervals('unit_label_counts', ['month_start', 'queue_code'], 'unit_id') }}  -- noqa: PRS
 )
 
 select * from monthly_intervals

@@ -18,7 +18,7 @@ unit_label_counts as (
 ),
 
 session_intervals as (
-    {{ agreement_intervals('unit_label_counts', ['session_id'], 'item_id') }}
+    {{ agreement_intervals('unit_label_counts', ['session_id'], 'item_id') }}  -- noqa: PRS
 )
 
 select * from session_intervals

@@ -65,10 +65,12 @@ select
     {{ agreement_ci_high('monthly_agreement.krippendorff_alpha', 'monthly_intervals.krippendorff_alpha_se',
         'monthly_intervals.t975_alpha') }} as krippendorff_alpha_ci_high,
     monthly_intervals.gwet_ac1,
-    {{ agreement_ci_low('monthly_intervals.gwet_ac1', 'monthly_intervals.gwet_ac1_se', 'monthly_intervals.t975_gwet') }}
-        as gwet_ac1_ci_low,
-    {{ agreement_ci_high('monthly_intervals.gwet_ac1', 'monthly_intervals.gwet_ac1_se', 'monthly_intervals.t975_gwet') }}
-        as gwet_ac1_ci_high,
+    {{ agreement_ci_low(
+        'monthly_intervals.gwet_ac1', 'monthly_intervals.gwet_ac1_se', 'monthly_intervals.t975_gwet'
+    ) }} as gwet_ac1_ci_low,
+    {{ agreement_ci_high(
+        'monthly_intervals.gwet_ac1', 'monthly_intervals.gwet_ac1_se', 'monthly_intervals.t975_gwet'
+    ) }} as gwet_ac1_ci_high,
     {{ safe_divide('participant_counts.ratings_matching_reference', 'participant_counts.ratings_with_reference') }}
         as reference_alignment,
     coalesce(monthly_agreement.krippendorff_alpha < 0.6, false) as needs_recalibration

@@ -57,10 +57,12 @@ select
     {{ agreement_ci_high('session_agreement.krippendorff_alpha', 'session_intervals.krippendorff_alpha_se',
         'session_intervals.t975_alpha') }} as krippendorff_alpha_ci_high,
     session_intervals.gwet_ac1,
-    {{ agreement_ci_low('session_intervals.gwet_ac1', 'session_intervals.gwet_ac1_se', 'session_intervals.t975_gwet') }}
-        as gwet_ac1_ci_low,
-    {{ agreement_ci_high('session_intervals.gwet_ac1', 'session_intervals.gwet_ac1_se', 'session_intervals.t975_gwet') }}
-        as gwet_ac1_ci_high,
+    {{ agreement_ci_low(
+        'session_intervals.gwet_ac1', 'session_intervals.gwet_ac1_se', 'session_intervals.t975_gwet'
+    ) }} as gwet_ac1_ci_low,
+    {{ agreement_ci_high(
+        'session_intervals.gwet_ac1', 'session_intervals.gwet_ac1_se', 'session_intervals.t975_gwet'
+    ) }} as gwet_ac1_ci_high,
     session_intervals.krippendorff_alpha_se,
     session_intervals.gwet_ac1_se,
     {{ safe_divide('participant_counts.ratings_matching_reference', 'participant_counts.ratings_with_reference') }}

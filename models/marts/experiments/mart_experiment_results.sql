@@ -43,7 +43,7 @@ window_decisions as (
         on
             unit_assignments.unit_id = decisions.moderator_id
             and decisions.decision_date between unit_assignments.started_on and unit_assignments.ended_on
-            and decisions.decided_at >= unit_assignments.assigned_at
+            and unit_assignments.assigned_at <= decisions.decided_at
 ),
 
 variant_units as (
@@ -183,18 +183,21 @@ compared as (
         {{ safe_divide('variant_outcomes.correct_audits', 'variant_outcomes.audits') }} as accuracy,
         {{ safe_divide('control_outcomes.control_correct_audits', 'control_outcomes.control_audits') }}
             as control_accuracy,
-        case when not variant_outcomes.is_control then
-            {{ safe_divide('variant_outcomes.correct_audits', 'variant_outcomes.audits') }}
-            - {{ safe_divide('control_outcomes.control_correct_audits', 'control_outcomes.control_audits') }}
+        case
+            when not variant_outcomes.is_control then
+                {{ safe_divide('variant_outcomes.correct_audits', 'variant_outcomes.audits') }}
+                - {{ safe_divide('control_outcomes.control_correct_audits', 'control_outcomes.control_audits') }}
         end as accuracy_diff_vs_control,
-        case when not variant_outcomes.is_control then
-            variant_outcomes.audited_units + control_outcomes.control_audited_units
+        case
+            when not variant_outcomes.is_control
+                then variant_outcomes.audited_units + control_outcomes.control_audited_units
         end as clusters,
-        case when not variant_outcomes.is_control then
-            {{ cluster_robust_diff_se(
-                'variant_outcomes.audited_units + control_outcomes.control_audited_units',
-                'control_outcomes.control_squared_residuals', 'control_outcomes.control_audits',
-                'variant_outcomes.squared_residuals', 'variant_outcomes.audits') }}
+        case
+            when not variant_outcomes.is_control then
+                {{ cluster_robust_diff_se(
+                    'variant_outcomes.audited_units + control_outcomes.control_audited_units',
+                    'control_outcomes.control_squared_residuals', 'control_outcomes.control_audits',
+                    'variant_outcomes.squared_residuals', 'variant_outcomes.audits') }}
         end as diff_se
     from variant_outcomes
     left join control_outcomes
@@ -206,13 +209,16 @@ tested as (
     select
         *,
         case when diff_se > 0 then accuracy_diff_vs_control / diff_se end as z_score,
-        case when diff_se > 0 then
-            2.0 * {{ normal_cdf('-abs(accuracy_diff_vs_control / diff_se)') }}
+        case
+            when diff_se > 0
+                then 2.0 * {{ normal_cdf('-abs(accuracy_diff_vs_control / diff_se)') }}
         end as p_value,
         case when diff_se > 0 then accuracy_diff_vs_control - {{ tsqa_z95() }} * diff_se end as diff_ci_low,
         case when diff_se > 0 then accuracy_diff_vs_control + {{ tsqa_z95() }} * diff_se end as diff_ci_high,
-        case when diff_se > 0 then {{ safe_divide('accuracy_diff_vs_control', 'control_accuracy') }} end
-            as relative_lift
+        case
+            when diff_se > 0
+                then {{ safe_divide('accuracy_diff_vs_control', 'control_accuracy') }}
+        end as relative_lift
     from compared
 ),
 

@@ -109,8 +109,9 @@ select
     {{ wilson_low('auditor_months.overturned', 'auditor_months.disputes_resolved') }} as overturn_rate_ci_low,
     {{ wilson_high('auditor_months.overturned', 'auditor_months.disputes_resolved') }} as overturn_rate_ci_high,
     cast(coalesce(calibration_alignment.ratings_with_reference, 0) as bigint) as calibration_ratings_with_reference,
-    {{ safe_divide('calibration_alignment.ratings_matching_reference', 'calibration_alignment.ratings_with_reference') }}
-        as calibration_alignment
+    {{ safe_divide(
+        'calibration_alignment.ratings_matching_reference', 'calibration_alignment.ratings_with_reference'
+    ) }} as calibration_alignment
 from auditor_months
 left join strictness
     on

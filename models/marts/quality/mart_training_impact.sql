@@ -102,7 +102,7 @@ tested as (
 with_p as (
     select
         *,
-        {{ student_t_two_sided_p('t_statistic', 'paired_moderators - 1') }} as p_value
+        {{ student_t_two_sided_p('t_statistic', 'paired_moderators - 1') }} as p_value  -- noqa: PRS
     from tested
 ),
 

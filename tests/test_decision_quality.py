@@ -275,13 +275,15 @@ def test_mqr_headline_is_the_population_estimate(sample_warehouse: Warehouse) ->
 def compiled_bh(tmp_path_factory: pytest.TempPathFactory) -> str:
     root = tmp_path_factory.mktemp("bh")
     result = run_dbt(["--quiet", "compile", "--inline",
-                      "select family, i, {{ bh_q_value('p', 'family') }} as q, {{ bh_q_value('p') }} as q_all from t"],
+                      "select per_family.family, per_family.i, per_family.q_value as q, one.q_value as q_all "
+                      "from ({{ bh_q_values('t', 'p', ['family']) }}) as per_family "
+                      "join ({{ bh_q_values('t', 'p') }}) as one using (family, i)"],
                      env={"TSQA_DUCKDB_PATH": str(root / "w.duckdb"), "TSQA_RAW_DIR": str(root / "raw")},
                      target_path=root / "target", capture=True)
     return result.stdout.strip()
 
 
-def test_bh_q_value_matches_statsmodels(compiled_bh: str) -> None:
+def test_bh_q_values_matches_statsmodels(compiled_bh: str) -> None:
     rng = np.random.default_rng(13)
     rows = []
     for family, m in (("a", 1), ("b", 7), ("c", 40)):

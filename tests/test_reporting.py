@@ -321,6 +321,28 @@ def test_quality_report_rolls_up_mart_quality_monthly(sample_warehouse: Warehous
     assert diff == []
 
 
+def _missing(value: object) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def _pooled_alpha(ratings: pd.DataFrame) -> float | None:
+    """krippendorff.alpha (nominal) over every (session, item) of the month as a unit."""
+    import krippendorff
+    import numpy as np
+
+    units = sorted(set(zip(ratings["session_id"], ratings["item_id"])))
+    raters = sorted(set(ratings["rater_id"]))
+    labels = sorted(set(ratings["label"]))
+    data = np.full((len(raters), len(units)), np.nan)
+    unit_index = {u: i for i, u in enumerate(units)}
+    for row in ratings.itertuples():
+        data[raters.index(row.rater_id), unit_index[(row.session_id, row.item_id)]] = labels.index(row.label)
+    pairable = (~np.isnan(data)).sum(axis=0) >= 2
+    if not pairable.any() or len({v for v in data[:, pairable].ravel() if not np.isnan(v)}) < 2:
+        return None
+    return float(krippendorff.alpha(reliability_data=data, level_of_measurement="nominal"))
+
+
 def test_business_review_matches_an_independent_implementation(sample_warehouse: Warehouse) -> None:
     review = _df(sample_warehouse, f"select * from {MBR} order by month_start")
     months = list(review["month_start"])
@@ -336,6 +358,10 @@ def test_business_review_matches_an_independent_implementation(sample_warehouse:
     assessments["m"] = month_of(assessments["assessed_at"])
     escalations = _df(sample_warehouse, "select created_at, resolved_at from marts.fct_escalations")
     sessions = _df(sample_warehouse, "select month_start, krippendorff_alpha from marts.mart_calibration_sessions")
+    ratings = _df(sample_warehouse, "select s.month_start, r.session_id, r.item_id, r.rater_id, r.label"
+                                    " from marts.fct_calibration_ratings as r inner join"
+                                    " marts.mart_calibration_sessions as s using (session_id)"
+                                    " where r.rater_role = 'participant'")
     audits = _df(sample_warehouse, "select audit_date, is_correct from marts.fct_qa_audits")
     audits["m"] = month_of(audits["audit_date"])
     population = expected_cells(strata_frame(sample_warehouse))
@@ -365,8 +391,12 @@ def test_business_review_matches_an_independent_implementation(sample_warehouse:
         c = sessions[sessions["month_start"] == m]
         assert r.calibration_sessions == len(c)
         assert r.sessions_needing_recalibration == int((c["krippendorff_alpha"] < 0.6).sum())
-        if c["krippendorff_alpha"].notna().any():
-            assert r.mean_krippendorff_alpha == pytest.approx(c["krippendorff_alpha"].mean(), abs=1e-12)
+        # the pooled alpha of the month (every (session, item) a unit), not a mean of sessions
+        pooled = _pooled_alpha(ratings[ratings["month_start"] == m])
+        if pooled is None:
+            assert _missing(r.calibration_krippendorff_alpha)
+        else:
+            assert r.calibration_krippendorff_alpha == pytest.approx(pooled, abs=1e-9)
         start = pd.Timestamp(m)
         end = start + pd.offsets.MonthBegin(1)
         created, resolved = escalations["created_at"], escalations["resolved_at"]

@@ -87,6 +87,7 @@ class ReportData:
     calibration_monthly: Rows  # mart_calibration_monthly, last TREND_MONTHS months
     calibration_sessions: Rows  # mart_calibration_sessions of the month
     lert_sla: Rows  # mart_lert_sla_monthly rows of the month
+    experiments: Rows  # mart_experiment_results, non-control rows (empty without the mart)
     validation_runs: Rows  # latest gate run's rows of marts.validation_runs (may be empty)
     queue_names: dict[str, str] = field(default_factory=dict)  # dim_queues: code -> display name
     root_cause_names: dict[str, str] = field(default_factory=dict)  # dim_root_causes
@@ -175,6 +176,9 @@ def load_report_data(con: duckdb.DuckDBPyConnection, month_start: date) -> Repor
     lert_sla = _rows(con, """
         select * from marts.mart_lert_sla_monthly
         where month_start = ? order by request_type_sort, request_type""", [month_start])
+    experiments = _rows(con, """
+        select * from marts.mart_experiment_results
+        where not is_control order by experiment_id, variant""") if _has_table(con, "mart_experiment_results") else []
     validation_runs: Rows = []
     run_id = quality[0].get("validation_run_id") if quality else None
     if run_id is not None and _has_table(con, "validation_runs"):
@@ -195,6 +199,7 @@ def load_report_data(con: duckdb.DuckDBPyConnection, month_start: date) -> Repor
         calibration_monthly=calibration_monthly,
         calibration_sessions=calibration_sessions,
         lert_sla=lert_sla,
+        experiments=experiments,
         validation_runs=validation_runs,
     )
 
@@ -666,9 +671,12 @@ def _kpi_tiles(data: ReportData) -> str:
         _tile("LE SLA compliance", fmt_pct(r.get("sla_compliance")), None,
               f'{fmt_num(r.get("sla_met"))} of {fmt_num(r.get("sla_evaluated"))} requests · emergency '
               f'{fmt_pct(r.get("emergency_sla_compliance"))}'),
-        _tile("Calibration", fmt_num(r.get("mean_krippendorff_alpha"), 3), None,
-              f'mean alpha over {fmt_num(r.get("calibration_sessions"))} sessions · '
-              f'{fmt_num(r.get("sessions_needing_recalibration"))} need recalibration'),
+        _tile("Calibration", fmt_num(r.get("calibration_krippendorff_alpha"), 3), None,
+              f'Krippendorff\'s alpha of the month\'s {fmt_num(r.get("calibration_sessions"))} sessions pooled · '
+              f'95% CI {fmt_num(r.get("calibration_krippendorff_alpha_ci_low"), 3)}–'
+              f'{fmt_num(r.get("calibration_krippendorff_alpha_ci_high"), 3)}<br>'
+              f'{fmt_num(r.get("sessions_needing_recalibration"))} need recalibration · '
+              f'{fmt_num(r.get("sessions_agreement_uncertain"))} uncertain (interval spans 0.6)'),
     ]
     return '<div class="tiles">' + "".join(tiles) + "</div>"
 
@@ -706,6 +714,72 @@ def _vendor_table(data: ReportData) -> str:
             f'<td>{fmt_num(row["queue_slices_below_target"])} / {fmt_num(row["queue_slices_inconclusive"])} of '
             f'{fmt_num(row["queue_slices_with_target_status"])}</td><td>{_root_causes_html(row)}</td></tr>')
     return f"<table>{header}{''.join(body)}</table>"
+
+
+def _lert_turnaround_html(data: ReportData) -> str:
+    """The month's turnaround percentiles per request type: answered-only and Kaplan-Meier
+    (open requests censored at the as-of time); a month with requests still open is
+    marked provisional (metrics.md, "Law-enforcement response")."""
+    if not data.lert_sla:
+        return ""
+    provisional = any(bool(r.get("is_provisional")) for r in data.lert_sla)
+    header = ("<tr><th>Request type</th><th>Requests</th><th>Answered</th><th>Still open</th>"
+              "<th>p50 answered (h)</th><th>p90 answered (h)</th><th>p50 incl. open (KM, h)</th>"
+              "<th>p90 incl. open (KM, h)</th><th>Status</th></tr>")
+    body = []
+    for row in data.lert_sla:
+        status = ('<span class="badge bad">provisional</span>' if row.get("is_provisional")
+                  else '<span class="badge neutral">final</span>')
+        body.append(
+            f'<tr data-request-type="{_e(row["request_type"])}" '
+            f'data-provisional="{"true" if row.get("is_provisional") else "false"}">'
+            f'<td>{_e(row["request_type"])}</td><td>{fmt_num(row["requests"])}</td>'
+            f'<td>{fmt_num(row["responded"])}</td><td>{fmt_num(row["unanswered"])}</td>'
+            f'<td>{fmt_num(row["turnaround_p50_hours"], 1)}</td><td>{fmt_num(row["turnaround_p90_hours"], 1)}</td>'
+            f'<td>{fmt_num(row.get("turnaround_km_p50_hours"), 1)}</td>'
+            f'<td>{fmt_num(row.get("turnaround_km_p90_hours"), 1)}</td><td>{status}</td></tr>')
+    note = ("<b>Provisional</b>: requests of this month are still open at the build's as-of time, so its "
+            "turnaround percentiles can still grow. The Kaplan-Meier columns count the open requests "
+            "(censored at the as-of time); – means more than half (a tenth) may still be open."
+            if provisional else "Every request of this month is answered: the percentiles are final.")
+    return (f'<section id="lert-turnaround"><h2>LE turnaround{" (provisional)" if provisional else ""}</h2>'
+            f'<table>{header}{"".join(body)}</table><p class="note">{note}</p></section>')
+
+
+def _experiments_html(data: ReportData) -> str:
+    """Each experiment's comparisons with control; a result that is not final is marked
+    interim (metrics.md, "Experiments": the audits of the last decisions may still land)."""
+    if not data.experiments:
+        return ""
+    header = ("<tr><th>Experiment</th><th>Variant</th><th>Status</th><th>Moderators</th><th>Random audits</th>"
+              "<th>Accuracy</th><th>Difference vs control</th><th>95% CI (moderators as the unit)</th>"
+              "<th>p</th><th>q</th></tr>")
+    body = []
+    for row in data.experiments:
+        final = bool(row["is_final"])
+        ci = (f'{_fraction_points(row["diff_ci_low"])} to {_fraction_points(row["diff_ci_high"])}'
+              if not _missing(row["diff_ci_low"]) else "–")
+        body.append(
+            f'<tr data-experiment="{_e(row["experiment_id"])}" data-variant="{_e(row["variant"])}">'
+            f'<td>{_e(row["experiment_id"])}</td><td>{_e(row["variant"])}</td>'
+            f'<td><span class="badge {"neutral" if final else "bad"}">{"final" if final else "interim"}</span></td>'
+            f'<td>{fmt_num(row["units"])}</td><td>{fmt_num(row["audits"])}</td><td>{fmt_pct(row["accuracy"])}</td>'
+            f'<td>{_fraction_points(row["accuracy_diff_vs_control"])}</td><td>{ci}</td>'
+            f'<td>{_fmt_p(row["p_value"])}</td><td>{_fmt_p(row["q_value"])}</td></tr>')
+    return (f'<section id="experiments"><h2>Experiments</h2><table>{header}{"".join(body)}</table>'
+            '<p class="note">Accuracy of randomly audited decisions made after each moderator\'s assignment; '
+            "the interval and p-value treat moderators (the unit randomised) as the unit; q adjusts p for the "
+            "experiment's several comparisons (Benjamini-Hochberg). <b>Interim</b>: fewer than 14 days since "
+            "the experiment ended, so audits of its last decisions may still change the result.</p></section>")
+
+
+def _fraction_points(value: Any) -> str:
+    """A difference of fractions in points ('+3.0 pts')."""
+    return fmt_points(None if _missing(value) else 100 * float(value))
+
+
+def _fmt_p(value: Any) -> str:
+    return "–" if _missing(value) else f"{float(value):.2g}"
 
 
 def _validation_html(data: ReportData, data_docs_href: str | None) -> str:
@@ -777,6 +851,8 @@ audit sources" is the share of this month's audits that found the decision right
 audits look for errors, so it describes the audits, not the decisions.</p></section>
 <section><h2>By vendor</h2>{_vendor_table(data)}</section>
 {sections}
+{_lert_turnaround_html(data)}
+{_experiments_html(data)}
 </main></body></html>
 """
 

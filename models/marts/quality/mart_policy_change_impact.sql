@@ -73,10 +73,8 @@ tested as (
 ),
 
 adjusted as (
-    select
-        *,
-        {{ bh_q_value('p_value') }} as q_value
-    from tested
+    -- Benjamini-Hochberg over every change with a p_value (one family)
+    {{ bh_q_values('tested', 'p_value') }}
 )
 
 select

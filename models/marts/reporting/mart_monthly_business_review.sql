@@ -88,19 +88,25 @@ calibration_session_summary as (
         month_start,
         count(*) as sessions,
         count(krippendorff_alpha) as sessions_with_alpha,
-        avg(krippendorff_alpha) as mean_krippendorff_alpha,
-        count(*) filter (where needs_recalibration) as sessions_needing_recalibration
+        count(*) filter (where needs_recalibration) as sessions_needing_recalibration,
+        count(*) filter (where agreement_uncertain) as sessions_agreement_uncertain
     from calibration_sessions
     group by month_start
 ),
 
 calibration_alignment as (
+    -- the month's pooled agreement and alignment: the `all` row (every (session, item)
+    -- of the month as one unit; metrics.md: never a mean of session alphas)
     select
         month_start,
-        sum(ratings_with_reference) as ratings_with_reference,
-        sum(ratings_matching_reference) as ratings_matching_reference
+        ratings_with_reference,
+        ratings_matching_reference,
+        krippendorff_alpha,
+        krippendorff_alpha_ci_low,
+        krippendorff_alpha_ci_high,
+        gwet_ac1
     from calibration_monthly
-    group by month_start
+    where queue_code = 'all'
 ),
 
 -- law-enforcement response ---------------------------------------------------------------
@@ -195,9 +201,14 @@ select
     -- calibration
     cast(coalesce(calibration_session_summary.sessions, 0) as bigint) as calibration_sessions,
     cast(coalesce(calibration_session_summary.sessions_with_alpha, 0) as bigint) as calibration_sessions_with_alpha,
-    calibration_session_summary.mean_krippendorff_alpha,
+    calibration_alignment.krippendorff_alpha as calibration_krippendorff_alpha,
+    calibration_alignment.krippendorff_alpha_ci_low as calibration_krippendorff_alpha_ci_low,
+    calibration_alignment.krippendorff_alpha_ci_high as calibration_krippendorff_alpha_ci_high,
+    calibration_alignment.gwet_ac1 as calibration_gwet_ac1,
     cast(coalesce(calibration_session_summary.sessions_needing_recalibration, 0) as bigint)
         as sessions_needing_recalibration,
+    cast(coalesce(calibration_session_summary.sessions_agreement_uncertain, 0) as bigint)
+        as sessions_agreement_uncertain,
     cast(coalesce(calibration_alignment.ratings_with_reference, 0) as bigint) as calibration_ratings_with_reference,
     {{ safe_divide(
         'calibration_alignment.ratings_matching_reference',

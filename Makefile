@@ -11,15 +11,22 @@ RUN := $(UV) run --frozen
 SCALE ?= 1
 SEED ?= 7
 
-.PHONY: help setup browser demo test lint pytest build docs bench clean
+# The published warehouse, as tsqa and dbt read it (TSQA_DUCKDB_PATH, else the default).
+WAREHOUSE = $${TSQA_DUCKDB_PATH:-warehouse/tsqa.duckdb}
+
+.PHONY: help setup browser demo test lint pytest build docs bench clean dbt report sql analysis
 
 help:
-	@echo "make demo   - set up, generate sample data, build, validate, publish (the main job)"
-	@echo "make test   - the whole test suite: SQL lint + pytest (dbt builds, GX, browser, extracts)"
-	@echo "make lint   - SQLFluff on every model"
-	@echo "make build  - gated build of TSQA_RAW_DIR into TSQA_DUCKDB_PATH"
-	@echo "make docs   - dbt docs (HTML) for the current warehouse"
-	@echo "make bench  - the performance benchmark (writes BENCHMARKS.md)"
+	@echo "make demo    - set up, generate sample data, build, validate, publish (the main job)"
+	@echo "make test    - the whole test suite: SQL lint + pytest (dbt builds, GX, browser, extracts)"
+	@echo "make lint    - SQLFluff on every model"
+	@echo "make build   - gated build of TSQA_RAW_DIR into TSQA_DUCKDB_PATH (ARGS='--verbose', '--full-refresh')"
+	@echo "make report  - the Monthly Quality Report page (MONTH=2026-09; default: latest complete month; ARGS=--pdf)"
+	@echo "make sql     - a DuckDB shell on the published warehouse, read-only (make sql < query.sql)"
+	@echo "make analysis NAME=experiment_readout [VARS='{experiment_id: EXP-01}'] - compile and run analyses/NAME.sql"
+	@echo "make dbt ARGS='...' - any dbt command, e.g. ARGS='build --select mart_quality_monthly'"
+	@echo "make docs    - dbt docs (HTML) for the current warehouse"
+	@echo "make bench   - the performance benchmark (writes BENCHMARKS.md)"
 
 .tools/bin/uv:
 	$(PYTHON) -m venv .tools
@@ -47,7 +54,27 @@ demo: setup
 	$(RUN) tsqa demo --scale $(SCALE) --seed $(SEED)
 
 build: setup
-	$(RUN) tsqa build
+	$(RUN) tsqa build $(ARGS)
+
+# Tools of the locked environment, without activating it (or: source .venv/bin/activate).
+dbt: setup
+	$(RUN) dbt $(ARGS)
+
+report: setup
+	$(RUN) tsqa report $(if $(MONTH),--month $(MONTH)) $(ARGS)
+
+# The DuckDB shell (PyPI package duckdb-cli) on the published file, read-only: it never
+# holds the write lock, so a build can run meanwhile.
+sql: setup
+	@$(RUN) duckdb -readonly "$(WAREHOUSE)"
+
+# An analysis (analyses/<NAME>.sql) compiled by dbt against the published file attached
+# read-only (profile target `reader`, its own target folder), then run read-only.
+NAME ?= experiment_readout
+analysis: setup
+	@$(RUN) dbt compile --quiet --target reader --target-path target/reader --select "$(NAME)" \
+	    $(if $(VARS),--vars "$(VARS)") >/dev/null
+	@$(RUN) duckdb -readonly -line "$(WAREHOUSE)" < target/reader/compiled/tsqa/analyses/$(NAME).sql
 
 lint: setup
 	$(RUN) sqlfluff lint models analyses --processes 2
@@ -64,6 +91,14 @@ docs: setup
 BENCH_ARGS ?= --scales 50 500 --runs 3
 bench: setup
 	$(RUN) python -m tsqa.bench $(BENCH_ARGS)
+
+# The semantic layer (models/marts/_marts__semantic_models.yml): MetricFlow's `mf`, read-only
+# (profiles.yml target `semantic`) on the published warehouse, with the semantic manifest
+# the last build wrote to target/. E.g. make mf MF_ARGS="list metrics"
+.PHONY: mf
+MF_ARGS ?= query --metrics audits,accuracy --group-by metric_time__month,vendor --order metric_time__month,vendor
+mf: setup
+	TSQA_DBT_TARGET=semantic $(RUN) mf $(MF_ARGS)
 
 clean:
 	rm -rf target logs .pytest_cache

@@ -1,12 +1,16 @@
 {#-
     Experiment readout in plain words: what changed, by how much, how sure we are, and
     whether the split was healthy. One row per non-control variant of the experiment,
-    read from marts.mart_experiment_results (definitions in metrics.md, "Experiments").
+    read from marts.mart_experiment_results (definitions in metrics.md, "Experiments":
+    random audits only, moderators as the unit of analysis). A result that is not final
+    (is_final false: the as-of time is not yet 14 days past the end) is called INTERIM.
 
-    Compile, then run the compiled SQL against the warehouse:
-        uv run dbt compile --select experiment_readout --vars '{experiment_id: EXP-01}'
-        duckdb -readonly warehouse/tsqa.duckdb < target/compiled/tsqa/analyses/experiment_readout.sql
-    (or paste it into any SQL client reading the warehouse). experiment_id defaults to EXP-01.
+    Compile it and run it read-only on the published warehouse (the DuckDB shell is
+    installed with the project, PyPI package duckdb-cli):
+        make analysis NAME=experiment_readout VARS='{experiment_id: EXP-01}'
+    or compile it yourself (make dbt ARGS='compile --target reader --select experiment_readout')
+    and paste the compiled SQL into any SQL client reading the warehouse.
+    experiment_id defaults to EXP-01.
 -#}
 {%- set experiment_id = var('experiment_id', 'EXP-01') -%}
 
@@ -35,6 +39,7 @@ readout as (
         experiment_results.experiment_id,
         experiment_results.variant,
         experiments.name as experiment_name,
+        case when experiment_results.is_final then 'final' else 'interim' end as result_status,
         -- what changed
         printf(
             '%s "%s" (%s to %s) tested: %s. Variant "%s" (%d moderators, %d audited decisions) '
@@ -50,29 +55,54 @@ readout as (
             when experiment_results.accuracy_diff_vs_control is null
                 then 'Accuracy cannot be compared yet: one of the two groups has no audited decisions.'
             else printf(
-                'Accuracy was %.1f%% with "%s" versus %.1f%% with control: %+.1f points (%+.1f%% relative). '
-                || 'The 95%% confidence interval of the difference runs from %+.1f to %+.1f points. '
+                'Accuracy on randomly audited decisions was %.1f%% with "%s" versus %.1f%% with control: '
+                || '%+.1f points%s. %s'
                 || 'Mean handle time was %.1f s versus %.1f s (%+.1f s).',
                 100 * experiment_results.accuracy, experiment_results.variant, 100 * control.accuracy,
-                100 * experiment_results.accuracy_diff_vs_control, 100 * experiment_results.relative_lift,
-                100 * experiment_results.diff_ci_low, 100 * experiment_results.diff_ci_high,
+                100 * experiment_results.accuracy_diff_vs_control,
+                case
+                    when experiment_results.relative_lift is not null
+                        then printf(' (%+.1f%% relative)', 100 * experiment_results.relative_lift)
+                    else ''
+                end,
+                case
+                    when experiment_results.diff_ci_low is not null
+                        then printf(
+                            'The 95%% confidence interval of the difference (moderators as the unit) '
+                            || 'runs from %+.1f to %+.1f points. ',
+                            100 * experiment_results.diff_ci_low, 100 * experiment_results.diff_ci_high
+                        )
+                    else ''
+                end,
                 experiment_results.mean_handle_time_s, control.mean_handle_time_s,
                 experiment_results.mean_handle_time_s - control.mean_handle_time_s
             )
         end as how_much,
+        -- interim until the audits of the last decisions have had 14 days to land
+        case
+            when experiment_results.is_final then ''
+            else printf(
+                'INTERIM: the experiment ended on %s and its last decisions may still be audited until %s; '
+                || 'these numbers can change. ',
+                experiments.ended_on, experiments.ended_on + interval 14 day
+            )
+        end as interim_note,
         -- how sure
         case
             when experiment_results.p_value is null
-                then 'No significance test is possible (no audits on one side, or every audit had the same outcome).'
+                then
+                    'No significance test is possible (fewer than three audited moderators, or no '
+                    || 'variation between them).'
             when experiment_results.p_value < 0.001
                 then printf(
-                    'Very strong evidence of a real difference (p = %.2g): chance alone would almost never '
-                    || 'produce a gap this large.', experiment_results.p_value
+                    'Very strong evidence of a real difference (p = %.2g, q = %.2g after the experiment''s '
+                    || 'comparisons): chance alone would almost never produce a gap this large.',
+                    experiment_results.p_value, experiment_results.q_value
                 )
             when experiment_results.p_value < 0.05
                 then printf(
-                    'Evidence of a real difference (p = %.2g, below the usual 0.05 threshold)%s',
-                    experiment_results.p_value,
+                    'Evidence of a real difference (p = %.2g, below the usual 0.05 threshold; q = %.2g)%s',
+                    experiment_results.p_value, experiment_results.q_value,
                     case
                         when experiment_results.diff_ci_low <= 0 and experiment_results.diff_ci_high >= 0
                             then
@@ -90,7 +120,7 @@ readout as (
                     else '.'
                 end
             )
-        end as how_sure,
+        end as evidence,
         -- split health
         case
             when experiment_results.srm_chi_square is null
@@ -118,5 +148,8 @@ readout as (
     where not experiment_results.is_control
 )
 
-select * from readout
+select
+    * exclude (interim_note, evidence),
+    interim_note || evidence as how_sure
+from readout
 order by variant

@@ -129,15 +129,21 @@ def warehouse(tmp_path: Path, landing: Landing) -> Warehouse:
     return Warehouse(tmp_path, landing)
 
 
+def sample_truth_path(landing_root: Path) -> Path:
+    """Where the sample warehouse's simulated truth lies: beside its landing folder."""
+    return landing_root.parent / "truth.parquet"
+
+
 @pytest.fixture(scope="session")
 def sample_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
     """The generator's sample landing folder (scale 1, seed 7), built once per session
-    with the full `dbt build` (every data test and unit test must pass)."""
+    with the full `dbt build` (every data test and unit test must pass). The simulated
+    truth per decision is written beside the landing folder (``sample_truth_path``)."""
     from tsqa.generate import generate
 
     root = tmp_path_factory.mktemp("sample")
     landing = Landing(root / "raw")
-    generate(landing.root, scale=1.0, seed=7, progress=False)
+    generate(landing.root, scale=1.0, seed=7, progress=False, truth=sample_truth_path(landing.root))
     built = Warehouse(root, landing)
     built.build()
     return built

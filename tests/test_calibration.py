@@ -29,6 +29,7 @@ import duckdb
 import krippendorff
 import numpy as np
 import pytest
+from scipy import stats
 from statsmodels.stats.inter_rater import cohens_kappa, fleiss_kappa
 
 from tsqa.settings import PROJECT_DIR
@@ -66,6 +67,36 @@ KRIPPENDORFF_2011 = [
     [None, 3, 3, 3, 2, 3, 4, 2, 2, 5, 1, None],
     [1, 2, 3, 3, 2, 4, 4, 1, 2, 5, 1, None],
 ]
+
+
+#: Reference values from irrcac 0.4.4 (Gwet's package; pandas 2.3.3, numpy 1.26.4, scipy
+#: 1.12.0, in a throwaway venv outside the project lock: it pins scipy==1.12 and
+#: pandas<3), rounded by irrcac to five decimals. Produced by
+#:   frame = pd.DataFrame(one row per item, one column per participant, None = missing)
+#:   CAC(frame, categories=sorted(distinct labels of the session)).gwet()["est"] and
+#:   .krippendorff()["est"]: coefficient_value, se, confidence_interval (95%)
+#: for the sessions of this file's fixture (same seed). session -> (AC1, se, (low, high),
+#: alpha, se, (low, high)). ONE-LABEL (one category) and SINGLES (no pairable item:
+#: irrcac divides by zero) have no reference; metrics.md makes them null.
+IRRCAC_REFERENCE = {
+    "ALL-AGREE": (1.0, 0.0, (1.0, 1), 1.0, 0.0, (1.0, 1)),
+    "FLEISS-1971": (0.44788, 0.05566, (0.33404, 0.56173), 0.43341, 0.0542, (0.32256, 0.54426)),
+    "GEN-00": (0.26154, 0.1571, (-0.05623, 0.57931), 0.24762, 0.15636, (-0.06864, 0.56388)),
+    "GEN-01": (0.41807, 0.09593, (0.22187, 0.61426), 0.42036, 0.0971, (0.22176, 0.61896)),
+    "GEN-02": (0.82687, 0.07208, (0.67811, 0.97563), 0.81121, 0.06777, (0.67102, 0.95141)),
+    "GEN-03": (0.51643, 0.06089, (0.39407, 0.63879), 0.52442, 0.05705, (0.40971, 0.63914)),
+    "GEN-04": (0.23536, 0.05876, (0.11237, 0.35835), 0.2246, 0.05611, (0.10716, 0.34203)),
+    "GEN-05": (0.58445, 0.083, (0.41578, 0.75312), 0.57784, 0.07999, (0.41529, 0.7404)),
+    "GEN-06": (0.49974, 0.08825, (0.31047, 0.68901), 0.46959, 0.08735, (0.28225, 0.65694)),
+    "GEN-07": (0.55669, 0.03525, (0.48615, 0.62723), 0.5588, 0.03656, (0.48564, 0.63196)),
+    "GEN-08": (0.44526, 0.07336, (0.29386, 0.59666), 0.41583, 0.07011, (0.2708, 0.56087)),
+    "GEN-09": (0.40901, 0.03906, (0.32726, 0.49076), 0.40162, 0.03807, (0.32194, 0.4813)),
+    "GEN-10": (0.42434, 0.03477, (0.35323, 0.49544), 0.42653, 0.03389, (0.35722, 0.49585)),
+    "GEN-11": (0.352, 0.13951, (0.0364, 0.6676), 0.1954, 0.09133, (-0.01121, 0.40201)),
+    "GEN-12": (0.24463, 0.24043, (-0.25274, 0.74199), 0.16981, 0.24051, (-0.44844, 0.78806)),
+    "GEN-13": (1.0, 0.50918, (-0.15183, 1), 1.0, 0.0, (1.0, 1)),
+    "KRIPP-2011": (0.77544, 0.14295, (0.46081, 1), 0.74342, 0.14557, (0.41906, 1)),
+}
 
 
 # --------------------------------------------------------------------------- data
@@ -178,6 +209,56 @@ def _alpha(units: dict[object, dict[str, str]]) -> float | None:
     if len(pairable) == 0 or (pairable.sum(axis=0) > 0).sum() < 2:
         return None  # the package raises (or returns nan) where alpha is undefined
     return float(krippendorff.alpha(reliability_data=data, level_of_measurement="nominal"))
+
+
+def _gwet_and_alpha_se(units: dict[object, dict[str, str]]) -> dict[str, float | None]:
+    """metrics.md "Calibration agreement" (Gwet 2014), written from the text with numpy:
+    AC1 with its standard error over the units with a rating, the standard error of
+    Krippendorff's alpha over the units with >= 2 ratings, and the 95% intervals with
+    scipy's t quantile."""
+    out: dict[str, float | None] = {"ac1": None, "ac1_low": None, "ac1_high": None,
+                                    "alpha_low": None, "alpha_high": None}
+    labels = sorted({label for ratings in units.values() for label in ratings.values()})
+    q = len(labels)
+    table = np.array([[Counter(r.values())[label] for label in labels] for r in units.values() if r], dtype=float)
+    if q < 2 or len(table) == 0:
+        return out
+    r = table.sum(axis=1)
+    n, n2 = len(table), int((r >= 2).sum())
+    if n2 > 0:
+        pa_i = np.where(r >= 2, (table * (table - 1)).sum(axis=1) / np.where(r >= 2, r * (r - 1), 1), 0.0)
+        p_a = pa_i[r >= 2].sum() / n2
+        pi = (table / r[:, None]).sum(axis=0) / n
+        p_e = (pi * (1 - pi)).sum() / (q - 1)
+        ac1 = (p_a - p_e) / (1 - p_e)
+        out["ac1"] = ac1
+        if n >= 2:
+            a_i = (n / n2) * (pa_i - p_e * (r >= 2)) / (1 - p_e)
+            e_i = (table * (1 - pi)).sum(axis=1) / ((q - 1) * r)
+            x_i = a_i - 2 * (1 - ac1) * (e_i - p_e) / (1 - p_e)
+            se = math.sqrt(((x_i - ac1) ** 2).sum() / (n * (n - 1)))
+            t = stats.t.ppf(0.975, n - 1)
+            out["ac1_low"], out["ac1_high"] = ac1 - t * se, min(1.0, ac1 + t * se)
+    pairable = table[r >= 2]
+    rp = pairable.sum(axis=1)
+    m = len(pairable)
+    if m >= 2:
+        r_bar, eps = rp.mean(), 1 / rp.sum()
+        pa_prime = ((pairable * (pairable - 1)).sum(axis=1) / (r_bar * (rp - 1))).sum() / m
+        pi = (pairable / r_bar).sum(axis=0) / m
+        p_e = (pi ** 2).sum()
+        if p_e < 1:
+            alpha_prime = (pa_prime - p_e) / (1 - p_e)
+            pa = (1 - eps) * pa_prime + eps
+            alpha = (pa - p_e) / (1 - p_e)
+            pa_i = (pairable * (pairable - 1)).sum(axis=1) / (r_bar * (rp - 1)) - pa * (rp - r_bar) / r_bar
+            alpha_i = (pa_i - p_e) / (1 - p_e)
+            e_i = (pairable * pi).sum(axis=1) / r_bar - p_e * (rp - r_bar) / r_bar
+            x_i = alpha_i - 2 * (1 - alpha_prime) * (e_i - p_e) / (1 - p_e)
+            se = math.sqrt(((x_i - alpha_prime) ** 2).sum() / (m * (m - 1)))
+            t = stats.t.ppf(0.975, m - 1)
+            out["alpha_low"], out["alpha_high"] = alpha - t * se, min(1.0, alpha + t * se)
+    return out
 
 
 def _cohen(pairs: list[tuple[str, str]]) -> float | None:
@@ -321,15 +402,21 @@ def test_raters_match_pandas(calibration) -> None:
 
 
 def test_monthly_uses_each_session_item_as_a_unit(calibration) -> None:
+    """Every month x queue row, and the month's `all` row (every session of the month),
+    pools the (session, item) units: never a mean of session statistics."""
     warehouse, rows = calibration
     published = warehouse.query(
         "select month_start, queue_code, sessions, items, percent_agreement, fleiss_kappa, krippendorff_alpha,"
-        " reference_alignment from marts.mart_calibration_monthly")
+        " reference_alignment, krippendorff_alpha_ci_low, krippendorff_alpha_ci_high, gwet_ac1"
+        " from marts.mart_calibration_monthly")
     month_of = {r["session_id"]: (r["session_date"][:7], r["queue_code"]) for r in rows}
-    assert len(published) == len(set(month_of.values()))
-    for month_start, queue, sessions, items, agreement, kappa, alpha, alignment in published:
+    months = {m for m, _ in month_of.values()}
+    assert len(published) == len(set(month_of.values())) + len(months)
+    assert {(m.isoformat()[:7], q) for m, q, *_ in published if q == "all"} == {(m, "all") for m in months}
+    for month_start, queue, sessions, items, agreement, kappa, alpha, alignment, low, high, ac1 in published:
         key = (month_start.isoformat()[:7], queue)
-        mine = [r for r in rows if month_of[r["session_id"]] == key]
+        mine = [r for r in rows if month_of[r["session_id"]] == key
+                or (queue == "all" and month_of[r["session_id"]][0] == key[0])]
         units = _units(mine, lambda row: (row["session_id"], row["item_id"]))
         assert sessions == len({r["session_id"] for r in mine})
         assert items == len(units)
@@ -340,6 +427,57 @@ def test_monthly_uses_each_session_item_as_a_unit(calibration) -> None:
         judged = [r["label"] == references[(r["session_id"], r["item_id"])] for r in mine
                   if r["rater_role"] == "participant" and (r["session_id"], r["item_id"]) in references]
         assert _close(alignment, sum(judged) / len(judged) if judged else None), key
+        intervals = _gwet_and_alpha_se(units)
+        assert (_close(low, intervals["alpha_low"]) and _close(high, intervals["alpha_high"])
+                and _close(ac1, intervals["ac1"])), (key, low, high, ac1, intervals)
+
+
+def test_gwet_ac1_and_alpha_intervals_match_metrics_md(calibration) -> None:
+    """Every session's gwet_ac1 and both intervals against the formulas of metrics.md
+    written independently with numpy and scipy's t quantile (to 1e-9), and
+    agreement_uncertain from the alpha interval."""
+    warehouse, rows = calibration
+    published = warehouse.query(
+        "select session_id, gwet_ac1, gwet_ac1_ci_low, gwet_ac1_ci_high, krippendorff_alpha_ci_low,"
+        " krippendorff_alpha_ci_high, agreement_uncertain from marts.mart_calibration_sessions")
+    checked = 0
+    for session, ac1, ac1_low, ac1_high, alpha_low, alpha_high, uncertain in published:
+        want = _gwet_and_alpha_se(_units(_session_rows(rows, session), lambda row: row["item_id"]))
+        assert _close(ac1, want["ac1"]), (session, ac1, want)
+        assert _close(ac1_low, want["ac1_low"]) and _close(ac1_high, want["ac1_high"]), (session, want)
+        assert _close(alpha_low, want["alpha_low"]) and _close(alpha_high, want["alpha_high"]), (session, want)
+        assert uncertain == (alpha_low is not None and alpha_low < 0.6 <= alpha_high), session
+        checked += want["alpha_low"] is not None
+    assert checked >= 15
+    assert sum(u for *_, u in published) >= 1  # some generated session straddles 0.6
+
+
+def test_gwet_ac1_and_alpha_intervals_match_irrcac(calibration) -> None:
+    """The mart against irrcac's values recorded above (irrcac rounds to five decimals)."""
+    warehouse, _ = calibration
+    published = {row[0]: row[1:] for row in warehouse.query(
+        "select session_id, gwet_ac1, gwet_ac1_se, gwet_ac1_ci_low, gwet_ac1_ci_high, krippendorff_alpha,"
+        " krippendorff_alpha_se, krippendorff_alpha_ci_low, krippendorff_alpha_ci_high"
+        " from marts.mart_calibration_sessions")}
+    for session, (ac1, ac1_se, ac1_ci, alpha, alpha_se, alpha_ci) in IRRCAC_REFERENCE.items():
+        got = published[session]
+        if session == "GEN-13":
+            # its pairable items all carry one label: alpha is undefined (0/0; metrics.md:
+            # null), where irrcac prints 1.0 with se 0; AC1 (over all 12 items, 2 labels) is defined
+            assert got[4:] == (None, None, None, None)
+            got, want = got[:4], (ac1, ac1_se, *ac1_ci)
+        else:
+            want = (ac1, ac1_se, *ac1_ci, alpha, alpha_se, *alpha_ci)
+        assert got == pytest.approx(want, abs=1e-5), session
+    # the published worked example (Krippendorff 2011): AC1 0.77544 (se 0.14295), alpha
+    # 0.74342 (se 0.14557); irrcac caps both upper bounds at 1
+    kripp = published["KRIPP-2011"]
+    assert round(kripp[0], 5) == 0.77544 and round(kripp[1], 5) == 0.14295
+    assert round(kripp[4], 5) == 0.74342 and round(kripp[5], 5) == 0.14557
+    assert kripp[3] == 1.0 and kripp[7] == 1.0
+    # undefined: a single label, no pairable item
+    assert published["ONE-LABEL"][0] is None and published["ONE-LABEL"][6] is None
+    assert published["SINGLES"][0] is None and published["SINGLES"][6] is None
 
 
 def test_rater_reference_kappa_matches_statsmodels(calibration) -> None:

@@ -13,7 +13,7 @@ import csv
 import functools
 import math
 import re
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -122,7 +122,7 @@ def _audit_facts(root: Path) -> pd.DataFrame:
     overturned = (disputes[disputes["outcome"] == "overturned"].sort_values("_raised")
                   .groupby("audit_id").tail(1)[["audit_id", "final_action", "final_policy_code"]])
     facts = audits.drop(columns=["_file", "_line"]).merge(
-        decisions.drop(columns=["_file", "_line"]), on="decision_id", how="left", validate="one_to_one")
+        decisions.drop(columns=["_file", "_line"]), on="decision_id", how="left", validate="many_to_one")
     facts = facts.merge(overturned, on="audit_id", how="left")
     over = facts["final_action"].notna()
     facts["ref_action"] = np.where(over, facts["final_action"], facts["qa_action"])
@@ -152,7 +152,7 @@ def _two_proportion(errors1: int, n1: int, errors2: int, n2: int) -> float:
 def sample(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, int]]:
     """The demo landing folder: scale 1, seed 7."""
     root = tmp_path_factory.mktemp("generated") / "raw"
-    counts = gen.generate(root, scale=1.0, seed=7, progress=False)
+    counts = gen.generate(root, scale=1.0, seed=7, progress=False, truth=gen.truth_path_beside(root))
     return root, counts
 
 
@@ -477,8 +477,10 @@ def test_realistic_volume_mix_and_roster(sample: tuple[Path, dict[str, int]], fa
     per_day = dec.groupby(dec["decided_at"].str[:10]).size()
     weekend = pd.to_datetime(per_day.index).day_of_week >= 5
     assert per_day[weekend].mean() < 0.8 * per_day[~weekend].mean()
+    # random audits per decision: the queue rates weighted by the queue mix (about 0.133)
+    planned = sum(gen.QUEUE_MIX[q] * gen.RANDOM_AUDIT_RATE[q] for q in gen.QUEUE_MIX) / sum(gen.QUEUE_MIX.values())
     random_share = (facts["audit_source"] == "random").sum() / len(dec)
-    assert 0.10 < random_share < 0.14
+    assert abs(random_share - planned) < 0.015, (random_share, planned)
     assert set(facts["audit_source"]) == set(gen.AUDIT_SOURCES)
     assert set(facts["error_type"].dropna()) == {"over_enforcement", "under_enforcement", "wrong_policy", "wrong_action"}
 
@@ -496,7 +498,7 @@ def test_realistic_volume_mix_and_roster(sample: tuple[Path, dict[str, int]], fa
 def test_accuracy_differs_by_vendor_and_the_worse_site(facts: pd.DataFrame) -> None:
     spike = (facts["decided"] >= pd.Timestamp(gen.HT01_CHANGE_AT)) & (
         facts["decided"] < pd.Timestamp(gen.HT01_CHANGE_AT) + pd.Timedelta(days=gen.HT01_SPIKE_MAX_DAYS))
-    quiet = facts[~spike]
+    quiet = facts[~spike & (facts["audit_source"] == "random")]  # the probability sample
     by_vendor = quiet.groupby("vendor_code")["correct"].mean()
     assert by_vendor["inhouse"] > by_vendor["atlas"] > by_vendor["cirrus"]
     assert by_vendor["inhouse"] > by_vendor["borealis"] > by_vendor["cirrus"] - 0.02
@@ -518,7 +520,8 @@ def test_ht01_major_revision_spike_is_visible_in_the_raw_numbers(sample: tuple[P
     assert len(changes) >= 7 and set(changes["change_type"]) == set(gen.CHANGE_TYPES)
     effective = pd.Timestamp(gen.HT01_CHANGE_AT)
     window = pd.Timedelta(days=gen.HT01_SPIKE_DAYS)
-    on_policy = facts[(facts["ref_policy"] == gen.HT01_POLICY) | (facts["policy_code"] == gen.HT01_POLICY)]
+    random = facts[facts["audit_source"] == "random"]  # the probability sample of the decisions
+    on_policy = random[(random["ref_policy"] == gen.HT01_POLICY) | (random["policy_code"] == gen.HT01_POLICY)]
     before = on_policy[(on_policy["decided"] >= effective - window) & (on_policy["decided"] < effective)]
     after = on_policy[(on_policy["decided"] >= effective) & (on_policy["decided"] < effective + window)]
     e1, e2 = int((~before["correct"]).sum()), int((~after["correct"]).sum())
@@ -526,8 +529,8 @@ def test_ht01_major_revision_spike_is_visible_in_the_raw_numbers(sample: tuple[P
     assert rate_after > 2 * rate_before, (rate_before, rate_after)
     assert _two_proportion(e1, len(before), e2, len(after)) < 0.001
 
-    # Concentrated in hate_harassment: the weekly p-chart breaks its upper limit.
-    queue = facts[facts["queue_code"] == gen.HT01_SPIKE_QUEUE].copy()
+    # Concentrated in hate_harassment: the weekly p-chart of random audits breaks its upper limit.
+    queue = random[random["queue_code"] == gen.HT01_SPIKE_QUEUE].copy()
     queue["week"] = queue["audited"].dt.tz_localize(None).dt.to_period("W-SUN").dt.start_time
     weekly = queue.groupby("week")["correct"].agg(audits="size", correct="sum")
     weekly["errors"] = weekly["audits"] - weekly["correct"]
@@ -546,7 +549,8 @@ def test_ht01_major_revision_spike_is_visible_in_the_raw_numbers(sample: tuple[P
     settled = weekly.index[8]
     assert not [w for w in beyond if settled <= w < change_week], beyond
 
-    # Most spike errors in that queue are coded as a recent policy change.
+    # Most spike errors in that queue (every audit source) are coded as a recent policy change.
+    queue = facts[facts["queue_code"] == gen.HT01_SPIKE_QUEUE]
     spike_errors = queue[(queue["decided"] >= effective) & (queue["decided"] < effective + window)
                          & ~queue["correct"] & queue["root_cause_code"].notna()]
     assert spike_errors["root_cause_code"].value_counts().idxmax() == gen.POLICY_CHANGE_ROOT_CAUSE
@@ -554,7 +558,8 @@ def test_ht01_major_revision_spike_is_visible_in_the_raw_numbers(sample: tuple[P
     # No other change has a significant increase.
     for _, change in changes[changes["policy_code"] != gen.HT01_POLICY].iterrows():
         eff = _ts(pd.Series([change["effective_at"]])).iloc[0]
-        rows = facts[(facts["ref_policy"] == change["policy_code"]) | (facts["policy_code"] == change["policy_code"])]
+        rows = random[(random["ref_policy"] == change["policy_code"])
+                      | (random["policy_code"] == change["policy_code"])]
         b = rows[(rows["decided"] >= eff - window) & (rows["decided"] < eff)]
         a = rows[(rows["decided"] >= eff) & (rows["decided"] < eff + window)]
         if len(b) and len(a) and 0 < (~b["correct"]).sum() + (~a["correct"]).sum():
@@ -598,7 +603,8 @@ def test_exp01_treatment_lifts_accuracy_and_exp02_only_handle_time(sample: tuple
             day = f["decided_at"].str[:10]
             return f[(day >= meta["started_on"]) & (day <= meta["ended_on"])]
 
-        audits = in_window(facts[facts["moderator_id"].isin(units.index)]).assign(
+        random = facts[facts["audit_source"] == "random"]  # metrics.md: experiments over random audits
+        audits = in_window(random[random["moderator_id"].isin(units.index)]).assign(
             variant=lambda f: f["moderator_id"].map(units))
         decs = in_window(decisions[decisions["moderator_id"].isin(units.index)]).assign(
             variant=lambda f: f["moderator_id"].map(units))
@@ -692,3 +698,60 @@ def test_disputes_outcomes_and_second_disputes(sample: tuple[Path, dict[str, int
     overturned = disputes.loc[disputes["outcome"] == "overturned", ["audit_id", "final_action", "final_policy_code"]]
     overturned = overturned.merge(facts[["audit_id", "action", "policy_code", "correct"]], on="audit_id")
     assert (overturned["final_action"] == overturned["action"]).all() and overturned["correct"].all()
+
+
+# ---------------------------------------------------------------------------------
+# The random sample and the simulated truth (issue 13).
+# ---------------------------------------------------------------------------------
+
+
+def test_random_audits_are_an_equal_probability_sample_per_queue(sample: tuple[Path, dict[str, int]],
+                                                                  facts: pd.DataFrame) -> None:
+    """raw_contract.md: `random` audits sample each decision month x queue x vendor with equal
+    probability, independently of correctness and of the other audits."""
+    root, _ = sample
+    dec = _current(_load(root, "moderation_decisions"), "moderation_decisions")
+    truth = pd.read_parquet(gen.truth_path_beside(root))
+    dec = dec.merge(truth, on="decision_id", how="left", validate="one_to_one")
+    assert dec["is_correct"].notna().all()
+    random_ids = set(facts.loc[facts["audit_source"] == "random", "decision_id"])
+    triggered_ids = set(facts.loc[facts["audit_source"] != "random", "decision_id"])
+    dec["sampled"] = dec["decision_id"].isin(random_ids)
+    dec["triggered"] = dec["decision_id"].isin(triggered_ids)
+    assert (dec["sampled"] & dec["triggered"]).sum() > 100  # a random audit beside an appeal or targeted one
+    # at most one random audit per decision
+    assert not facts[facts["audit_source"] == "random"].duplicated("decision_id").any()
+    # the last days' audits are not due yet: leave out decisions of the last 3 days
+    early = dec[dec["decided_at"].str[:10] < (gen.DEFAULT_END - timedelta(days=3)).isoformat()]
+    rates = set()
+    for queue, rows in early.groupby("queue_code"):
+        rate = gen.RANDOM_AUDIT_RATE[queue]
+        rates.add(rate)
+        n = len(rows)
+        sd = math.sqrt(rate * (1 - rate) / n)
+        assert abs(rows["sampled"].mean() - rate) < 4 * sd, (queue, rows["sampled"].mean(), rate)
+        # independent of correctness and of the triggered audits (4 standard errors)
+        for flag in ("is_correct", "triggered"):
+            a, b = rows[rows[flag]], rows[~rows[flag]]
+            if len(a) >= 50 and len(b) >= 50:
+                diff = a["sampled"].mean() - b["sampled"].mean()
+                assert abs(diff) < 4 * math.sqrt(rate * (1 - rate) * (1 / len(a) + 1 / len(b))), (queue, flag, diff)
+    assert len(rates) >= 3  # sampling rates differ by queue
+
+
+def test_truth_file_is_written_beside_the_landing_folder_never_in_it(sample: tuple[Path, dict[str, int]],
+                                                                    facts: pd.DataFrame, tmp_path: Path) -> None:
+    root, counts = sample
+    path = gen.truth_path_beside(root)
+    assert path.parent == root.parent and path.exists()
+    truth = pd.read_parquet(path)
+    assert list(truth.columns) == ["decision_id", "is_correct", "is_critical_error"]
+    assert truth["decision_id"].is_unique and not (truth["is_critical_error"] & truth["is_correct"]).any()
+    assert not any(p.suffix == ".parquet" and "truth" in p.name for p in root.rglob("*"))
+    # the auditor's original answer (before disputes) is the truth: same error verdict
+    judged = facts.merge(truth, on="decision_id")
+    raw_correct = judged.apply(lambda r: _classify(r["action"], r["policy_code"], r["qa_action"],
+                                                   r["qa_policy_code"]) is None, axis=1)
+    assert (raw_correct == judged["is_correct"]).all()
+    with pytest.raises(ValueError, match="must not be inside the landing folder"):
+        gen.generate(tmp_path / "raw", scale=0.01, seed=1, progress=False, truth=tmp_path / "raw" / "t.parquet")

@@ -76,7 +76,8 @@ def test_one_extract_per_mart_table(sample_warehouse: Warehouse, extracts: dict[
     tables = {r[0] for r in sample_warehouse.query(
         "select table_name from information_schema.tables where table_schema = 'marts' and table_type = 'BASE TABLE'")}
     assert set(extracts) == tables
-    assert {"mart_monthly_quality_report", "mart_monthly_business_review", "fct_qa_audits"} <= tables
+    assert {"mart_monthly_quality_report", "mart_monthly_business_review", "fct_qa_audits",
+            "mart_auditor_quality_monthly", "mart_experiment_results"} <= tables
     assert not list(next(iter(extracts.values())).parent.glob(".*partial*")), "a partial file was left behind"
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from statsmodels.duration.survfunc import SurvfuncRight
 from statsmodels.stats.proportion import proportion_confint
 
 from tests.conftest import Landing, Warehouse
@@ -283,8 +284,91 @@ def _independent_requests(wh: Warehouse) -> pd.DataFrame:
     return requests
 
 
+def _km_quantile(hours: np.ndarray, answered: np.ndarray, p: float) -> float | None:
+    """metrics.md: the smallest observed answer time with Kaplan-Meier S(t) <= 1 - p, null
+    if none, from statsmodels SurvfuncRight's survival curve. SurvfuncRight.quantile(p)
+    itself uses a strict S(t) < 1 - p (SAS): it must agree wherever S does not land
+    exactly on 1 - p."""
+    if not answered.any():
+        return None
+    curve = SurvfuncRight(hours, answered.astype(float))
+    hits = np.flatnonzero(curve.surv_prob <= 1 - p + 1e-12)
+    mine = float(curve.surv_times[hits[0]]) if len(hits) else None
+    if not np.any(np.abs(curve.surv_prob - (1 - p)) < 1e-12):
+        theirs = curve.quantile(p)
+        assert (mine is None and np.isnan(theirs)) or mine == pytest.approx(theirs, abs=EXACT)
+    return mine
+
+
+def _km_expected(group: pd.DataFrame, as_of: pd.Timestamp) -> tuple[float | None, float | None]:
+    answered = group["responded_at"].notna().to_numpy()
+    hours = np.where(answered, group["turnaround"].to_numpy(),
+                     ((as_of - group["received_at"]).dt.total_seconds() / 3600).to_numpy())
+    return _km_quantile(hours, answered, 0.5), _km_quantile(hours, answered, 0.9)
+
+
+KM_AS_OF = "2026-06-10T00:00:00Z"
+
+
+@pytest.fixture(scope="module")
+def lert_km(tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
+    """Requests for the Kaplan-Meier percentiles (as of 2026-06-10 00:00):
+    April search warrants answered in 10, 20, 30, 40 h: S = 3/4, 1/2, 1/4, 0, so the km
+    p50 is 20 h (S(20) = 1/2 exactly; statsmodels' quantile, strict <, says 30) and p90
+    40 h. May search warrants: answered in 5 and 8 h, three still open (received 05-30):
+    S(5) = 4/5, S(8) = 3/5, never <= 1/2: km p50 and p90 null, while the answered-only
+    median says 6.5 h. May subpoenas: answered in 50, 100, 300 h and one open since
+    05-25 00:00 (censored at 384 h): S = 3/4, 1/2, 1/4: p50 100 h, p90 null."""
+    root = tmp_path_factory.mktemp("lert_km")
+    landing = Landing(root / "raw")
+    rows = []
+    for n, hours in enumerate((10, 20, 30, 40)):
+        received = pd.Timestamp("2026-04-02T00:00:00Z") + pd.Timedelta(days=n)
+        rows.append(_request(f"W{n}", "search_warrant", received.isoformat(),
+                             (received + pd.Timedelta(hours=hours)).isoformat(), "2026-04-20T00:00:00Z"))
+    for n, hours in enumerate((5, 8, None, None, None)):
+        received = pd.Timestamp("2026-05-30T00:00:00Z")
+        rows.append(_request(f"M{n}", "search_warrant", received.isoformat(),
+                             None if hours is None else (received + pd.Timedelta(hours=hours)).isoformat(),
+                             "2026-05-30T12:00:00Z"))
+    for n, hours in enumerate((50, 100, 300)):
+        received = pd.Timestamp("2026-05-01T00:00:00Z")
+        rows.append(_request(f"S{n}", "subpoena", received.isoformat(),
+                             (received + pd.Timedelta(hours=hours)).isoformat(), "2026-05-20T00:00:00Z"))
+    rows.append(_request("S9", "subpoena", "2026-05-25T00:00:00Z", None, "2026-05-25T00:00:00Z"))
+    landing.drop("le_requests", "le_requests_2026-06-01", rows)
+    built = Warehouse(root, landing, as_of=KM_AS_OF)
+    built.build("+mart_lert_sla_monthly", extra=("--indirect-selection", "cautious"))
+    return built
+
+
+def test_km_percentiles_by_hand_and_against_statsmodels(lert_km: Warehouse) -> None:
+    april = _sla_row(lert_km, "2026-04-01", "search_warrant")
+    assert (april["turnaround_km_p50_hours"], april["turnaround_km_p90_hours"], april["is_provisional"]) == (
+        20.0, 40.0, False)
+    may = _sla_row(lert_km, "2026-05-01", "search_warrant")
+    # more than half still open: no Kaplan-Meier median, however short the answered ones were
+    assert _close(may["turnaround_km_p50_hours"], None) and _close(may["turnaround_km_p90_hours"], None)
+    assert bool(may["is_provisional"])
+    assert _close(may["turnaround_p50_hours"], 6.5)
+    subpoena = _sla_row(lert_km, "2026-05-01", "subpoena")
+    assert _close(subpoena["turnaround_km_p50_hours"], 100.0) and _close(subpoena["turnaround_km_p90_hours"], None)
+    # the same from statsmodels' survival curve, on the raw rows
+    requests = _frame(lert_km, "select request_id, received_at, responded_at, request_type, "
+                               "date_trunc('month', received_at) as month from staging.stg_landing__le_requests")
+    requests["turnaround"] = (requests["responded_at"] - requests["received_at"]).dt.total_seconds() / 3600
+    as_of = pd.Timestamp(KM_AS_OF).tz_localize(None)
+    for (month, rtype), group in requests.groupby(["month", "request_type"]):
+        row = _sla_row(lert_km, pd.Timestamp(month).date().isoformat(), rtype)
+        p50, p90 = _km_expected(group, as_of)
+        assert _close(row["turnaround_km_p50_hours"], p50) and _close(row["turnaround_km_p90_hours"], p90), rtype
+    # statsmodels' own quantile on April: the strict inequality gives 30 h where S = 1/2
+    assert SurvfuncRight(np.array([10.0, 20, 30, 40]), np.ones(4)).quantile(0.5) == 30.0
+
+
 def test_sla_monthly_matches_numpy_and_statsmodels(sample_warehouse: Warehouse) -> None:
     requests = _independent_requests(sample_warehouse)
+    as_of = requests["updated_at"].max()
     mart = _frame(sample_warehouse, "select * from marts.mart_lert_sla_monthly")
     assert len(mart) == requests.groupby(["month", "request_type"]).ngroups
     assert int(requests["missed"].sum()) > 0  # the sample has SLA misses to find
@@ -304,6 +388,13 @@ def test_sla_monthly_matches_numpy_and_statsmodels(sample_warehouse: Warehouse) 
             assert _close(row["sla_compliance"], None) and _close(row["sla_compliance_ci_low"], None)
         expected = (np.percentile(turnaround, 50), np.percentile(turnaround, 90)) if len(turnaround) else (None, None)
         assert _close(row["turnaround_p50_hours"], expected[0]) and _close(row["turnaround_p90_hours"], expected[1])
+        km_p50, km_p90 = _km_expected(group, as_of)
+        assert _close(row["turnaround_km_p50_hours"], km_p50), row.to_dict()
+        assert _close(row["turnaround_km_p90_hours"], km_p90), row.to_dict()
+        assert bool(row["is_provisional"]) == bool(group["responded_at"].isna().any())
+    provisional_null = mart[mart["is_provisional"] & mart["turnaround_km_p50_hours"].isna() & (mart["responded"] > 0)]
+    print(f"\nLE months x types: {len(mart)}, provisional {int(mart['is_provisional'].sum())}, "
+          f"provisional with answers but no KM median yet {len(provisional_null)}")
 
 
 def test_quality_monthly_matches_independent_scoring(sample_warehouse: Warehouse) -> None:
@@ -426,3 +517,24 @@ def test_planted_sla_misses_are_counted_as_missed_in_their_month(sample_warehous
     for key, count in late_per_row.items():
         # sla_missed = answered late + open past due, so the late ones are the difference.
         assert int(mart.loc[key, "sla_missed"] - mart.loc[key, "open_past_due"]) == int(count), key
+
+
+def test_report_marks_provisional_months(lert_km: Warehouse) -> None:
+    """The Monthly Quality Report's LE turnaround table (tsqa/report.py): May (requests
+    still open) is provisional, April (all answered) is not."""
+    from datetime import date
+
+    from tsqa.report import ReportData, _lert_turnaround_html, _rows
+
+    pages = {}
+    for month in (date(2026, 4, 1), date(2026, 5, 1)):
+        import duckdb
+
+        with duckdb.connect(str(lert_km.path), read_only=True) as con:
+            rows = _rows(con, "select * from marts.mart_lert_sla_monthly where month_start = ?", [month])
+        data = ReportData(month_start=month, quality=[], quality_trend=[], review=None, review_trend=[],
+                          error_trends=[], pareto=[], calibration_monthly=[], calibration_sessions=[],
+                          lert_sla=rows, experiments=[], validation_runs=[])
+        pages[month.month] = _lert_turnaround_html(data)
+    assert "LE turnaround (provisional)" in pages[5] and 'data-provisional="true"' in pages[5]
+    assert "provisional" not in pages[4].split("</h2>")[0] and 'data-provisional="true"' not in pages[4]

@@ -11,8 +11,8 @@ for byte what it was.
 from __future__ import annotations
 
 import dataclasses
-import fcntl
 import hashlib
+import os
 import re
 import shutil
 import subprocess
@@ -24,7 +24,7 @@ import pytest
 
 from tests.conftest import Landing
 from tests.test_bad_inputs import AS_OF, AUDITS, D1, D2, MODERATORS
-from tsqa import cli, publish, settings
+from tsqa import cli, dbt, publish, settings
 from tsqa import validate as v
 
 READER = """
@@ -83,7 +83,10 @@ def gate(tmp_path_factory: pytest.TempPathFactory) -> dict:
     assert reader.stdout is not None and reader.stdout.readline().strip() == "previous publication"
     lines: list[str] = []
     try:
-        outcome = publish.build(cfg, target_path=root / "target", say=lines.append)
+        # dbt's progress on every finished node (the default is every 10 s at most)
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(dbt, "PROGRESS_SECONDS", 0.0)
+            outcome = publish.build(cfg, target_path=root / "target", say=lines.append)
     finally:
         seen, _ = reader.communicate("again\n", timeout=60)
     return {"root": root, "cfg": cfg, "published": published, "outcome": outcome, "lines": lines,
@@ -132,6 +135,67 @@ def test_gated_build_publishes_while_a_reader_holds_the_previous_file(gate: dict
     assert {"fct_qa_audits.hyper", "mart_quality_monthly.hyper"} <= extracts
     assert all(p.exists() and p.parent == published.parent / "extracts" for p in outcome.extracts)
     assert outcome.report_page is not None and outcome.report_page.exists()
+    # the report links the offline validation review of this run
+    review = published.parent / "data_docs" / "review.html"
+    assert 'href="../data_docs/review.html"' in outcome.report_page.read_text(encoding="utf-8")
+    assert 'data-status="passed"' in review.read_text(encoding="utf-8")
+    # no lock file left beside the warehouse
+    assert not list(published.parent.glob("*.lock"))
+
+
+def test_dbt_step_reports_its_node_count_as_it_goes(gate: dict) -> None:
+    lines: list[str] = gate["lines"]
+    start = next(i for i, line in enumerate(lines) if line.startswith("[2/8] dbt build"))
+    end = next(i for i, line in enumerate(lines) if line.startswith("[3/8] "))
+    counts = [re.fullmatch(r" +dbt: (\d+) of (\d+) nodes done(?:, \d+ failed)? \(\d+s\)", line)
+              for line in lines[start:end] if "nodes done" in line]
+    assert counts and all(counts)
+    done = [int(m.group(1)) for m in counts if m]
+    numbered = [int(m.group(2)) for m in counts if m]
+    summary = re.search(r"TOTAL=(\d+)", lines[end - 1])
+    # every finished node counted once, hooks included, as dbt's own TOTAL; dbt numbers
+    # its nodes out of a count that can be larger (it counts unit tests twice)
+    assert summary and done == list(range(1, int(summary.group(1)) + 1))
+    assert numbered == sorted(numbered) and numbered[-1] >= done[-1]
+    # dbt's colour codes never reach a captured log
+    assert not any("\x1b[" in line for line in lines)
+
+
+def test_progress_reads_dbt_lines() -> None:
+    progress = dbt.DbtProgress()
+    assert progress.line(3) == "      dbt: parsing the project (3s)"
+    assert progress.read("12:00:01  Found 97 models, 391 data tests, 8 seeds") is True
+    assert progress.read("12:00:02  1 of 528 START sql view model staging.x ........ [RUN]") is False
+    assert progress.read("12:00:02  2 of 528 OK created sql view model staging.y ... [OK in 0.1s]") is True
+    assert progress.read("12:00:03  1 of 528 FAIL 2 not_null_x ..................... [FAIL 2 in 0.1s]") is True
+    assert progress.line(12.4) == "      dbt: 2 of 528 nodes done, 1 failed (12s)"
+
+
+def test_quarantine_summary_rows_add_up(gate: dict) -> None:
+    counts = publish.quarantine_summary(gate["published"])
+    lines = publish.quarantine_lines(counts)
+    assert lines[1].split() == ["entity", "raw", "current", "superseded", "quarantined", "duplicates"]
+    assert {c.entity for c in counts} >= {"moderation_decisions", "qa_audits", "moderators"}
+    for line in lines[2:2 + len(counts)]:
+        raw, *parts = (int(x.replace(",", "")) for x in line.split()[1:])
+        assert raw == sum(parts), line
+    # nothing quarantined here: no pointer at empty tables
+    assert sum(c.quarantined for c in counts) == 0
+    assert lines[-1] == "  no row was quarantined; per file: quarantine.reconciliation"
+    held = publish.quarantine_lines([publish.QuarantineCounts("qa_audits", 5, 3, 1, 1, 0),
+                                     publish.QuarantineCounts("moderators", 2, 2, 0, 0, 0)])
+    assert "quarantine.qa_audits" in held[-1] and "quarantine.moderators" not in held[-1]
+
+
+def test_one_build_per_warehouse_folder_and_no_lock_file(tmp_path: Path) -> None:
+    working = tmp_path / "warehouse" / "tsqa.building.duckdb"
+    with publish._build_lock(working):
+        with pytest.raises(publish.GateError, match="another build in"):
+            with publish._build_lock(working.with_name("other.building.duckdb")):
+                pass
+    with publish._build_lock(working):  # released: the next build may start
+        pass
+    assert list(working.parent.iterdir()) == []
 
 
 def copy_of_the_publication(gate: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path]:
@@ -219,6 +283,15 @@ def test_next_build_is_incremental_unless_a_landed_file_changed(gate: dict, tmp_
     with duckdb.connect(str(published), read_only=True) as con:
         assert con.execute("select count(*) from marts.fct_qa_audits").fetchone()[0] == 3
         assert con.execute("select count(*) from landing.landing__moderation_decisions").fetchone()[0] == 3
+
+    # the same bytes written again (a re-generated folder), or the folder copied byte for
+    # byte elsewhere: the content is what was loaded, so no rebuild
+    for path in sorted((tmp_path / "raw").rglob("*.csv")):
+        path.write_bytes(path.read_bytes())
+    assert publish.plan_build(cfg, published) == publish.BuildPlan(True, "0 new landing file(s)")
+    shutil.copytree(tmp_path / "raw", tmp_path / "copy")
+    assert publish.plan_build(dataclasses.replace(cfg, raw_dir=tmp_path / "copy"), published) == \
+        publish.BuildPlan(True, "0 new landing file(s)")
 
     # a landed file re-sent under the same name: its old rows are in the warehouse
     landing.drop("moderation_decisions", "moderation_decisions_2026-10-05", [{**d3, "action": "approve",
@@ -403,11 +476,9 @@ def test_publish_only_a_working_file_whose_own_build_and_validation_passed(
     assert "has not been validated since it was built" in capsys.readouterr().err
 
     # another build holds the lock
-    lock = working.with_name(working.name + ".lock")
-    with lock.open("w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    with publish._build_lock(working):
         assert cli.main(["publish"]) == 1
-        assert "another build of" in capsys.readouterr().err
+        assert "another build in" in capsys.readouterr().err
     # dbt (or anyone) holds the working file for writing
     holder = _hold_for_writing(working)
     try:
@@ -427,3 +498,27 @@ def test_publish_only_a_working_file_whose_own_build_and_validation_passed(
     finally:
         subprocess.run(["chattr", "-i", str(published.parent)], check=True)
     assert digest(published) == before
+
+
+def test_landing_files_are_hashed_by_content_and_rehashed_only_when_written(tmp_path: Path) -> None:
+    landing = Landing(tmp_path / "raw")
+    path = landing.raw("qa_audits", "qa_audits_2026-10-01.csv", b"audit_id\nA1\n")
+    first = publish.landing_files(landing.root)
+    assert first == {"qa_audits/qa_audits_2026-10-01.csv": {
+        "sha256": hashlib.sha256(b"audit_id\nA1\n").hexdigest(), "stat": first[next(iter(first))]["stat"]}}
+    # an unchanged file keeps the recorded hash without being read (a planted hash shows it)
+    planted = {name: {**record, "sha256": "recorded"} for name, record in first.items()}
+    assert next(iter(publish.landing_files(landing.root, known=planted).values()))["sha256"] == "recorded"
+    # same size, modification time set back: the write changed ctime, so it is read again
+    stat = path.stat()
+    path.write_bytes(b"audit_id\nA2\n")
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    again = publish.landing_files(landing.root, known=planted)
+    assert next(iter(again.values()))["sha256"] == hashlib.sha256(b"audit_id\nA2\n").hexdigest()
+    assert not publish.same_content(first["qa_audits/qa_audits_2026-10-01.csv"],
+                                    again["qa_audits/qa_audits_2026-10-01.csv"])
+    # the same bytes in another file (a copy, a re-generated drop) are the same content
+    name = "qa_audits/qa_audits_2026-10-01.csv"
+    assert publish.same_content(first[name], {"sha256": first[name]["sha256"], "stat": [0, 0, 0, 0]})
+    # a build state from before content hashes ([size, mtime_ns]) is compared by those
+    assert publish.same_content([stat.st_size, stat.st_mtime_ns], again["qa_audits/qa_audits_2026-10-01.csv"])

@@ -15,12 +15,16 @@ from __future__ import annotations
 
 import csv
 import math
+import statistics
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
 import duckdb
 import pandas as pd
 import pytest
+from scipy import stats
+from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.proportion import proportion_confint, proportions_ztest
 
 from tests.conftest import Landing, Warehouse
@@ -240,9 +244,20 @@ def expected_monthly(audits: pd.DataFrame, decisions: pd.DataFrame) -> dict[tupl
     return out
 
 
+def laney_sigma_z(baseline: list[tuple[int, int]], centre: float | None) -> float | None:
+    """metrics.md "Laney p' limits": baseline = (audits, errors) of the baseline weeks with a
+    row, in week order; z_j standardised with this week's centre line; mean moving range / 1.128."""
+    if centre is None or centre in (0.0, 1.0) or len(baseline) < 2:
+        return None
+    z = [(x / n - centre) / math.sqrt(centre * (1 - centre) / n) for n, x in baseline]
+    ranges = [abs(b - a) for a, b in zip(z, z[1:])]
+    return sum(ranges) / len(ranges) / 1.128
+
+
 def expected_weekly(audits: pd.DataFrame) -> dict[tuple, dict[str, object]]:
+    """metrics.md "Error trends": random audits only, with the Laney p' limits."""
     weeks: dict[str, dict[date, list[int]]] = {}
-    for row in audits.to_dict("records"):
+    for row in audits[audits["audit_source"] == "random"].to_dict("records"):
         w = weeks.setdefault(row["queue_code"], {}).setdefault(week_start(row["audit_date"]), [0, 0])
         w[0] += 1
         w[1] += not row["is_correct"]
@@ -271,10 +286,20 @@ def expected_weekly(audits: pd.DataFrame) -> dict[tuple, dict[str, object]]:
             sides = [side(w - timedelta(weeks=j)) for j in range(8)]
             run = sides[0] not in (None, 0) and all(s == sides[0] for s in sides)
             prev = by_week.get(w - timedelta(weeks=1))
+            baseline = [tuple(by_week[b]) for b in sorted(by_week) if w - timedelta(weeks=12) <= b < w]
+            sigma = laney_sigma_z(baseline, c)
+            if sigma is None:
+                l_ucl = l_lcl = None
+                l_beyond = False
+            else:
+                spread = 3 * sigma * math.sqrt(c * (1 - c) / n)
+                l_ucl, l_lcl = min(1.0, c + spread), max(0.0, c - spread)
+                l_beyond = p > l_ucl or p < l_lcl
             out[(w, queue)] = {
                 "audits": n, "errors": x, "error_rate": p, "centre_line": c, "ucl": ucl, "lcl": lcl,
                 "beyond_limits": beyond, "run_of_8": run,
                 "error_rate_change_wow": None if prev is None else 100 * (p - prev[1] / prev[0]),
+                "sigma_z": sigma, "laney_ucl": l_ucl, "laney_lcl": l_lcl, "beyond_laney_limits": l_beyond,
             }
     return out
 
@@ -307,6 +332,8 @@ def z_test(x1: int, n1: int, x2: int, n2: int) -> tuple[float | None, float | No
 
 
 def expected_policy_impact(audits: pd.DataFrame, changes: pd.DataFrame) -> dict[tuple, dict[str, object]]:
+    """metrics.md "Policy-change impact": random audits; BH q-values over the rows with a p-value."""
+    audits = audits[audits["audit_source"] == "random"]
     out: dict[tuple, dict[str, object]] = {}
     for change in changes.to_dict("records"):
         at = change["effective_at"]
@@ -323,17 +350,28 @@ def expected_policy_impact(audits: pd.DataFrame, changes: pd.DataFrame) -> dict[
             "audits_after": n2, "errors_after": x2, "error_rate_after": p2,
             "difference": None if (p1 is None or p2 is None) else p2 - p1,
             "z_score": z, "p_value": p,
-            "significant_increase": p is not None and p < 0.05 and p2 > p1,
         }
+    tested = [k for k, e in out.items() if e["p_value"] is not None]
+    q_values = multipletests([out[k]["p_value"] for k in tested], method="fdr_bh")[1] if tested else []
+    for k, e in out.items():
+        e["q_value"] = None
+    for k, q in zip(tested, q_values):
+        out[k]["q_value"] = float(q)
+    for e in out.values():
+        e["significant_increase"] = (e["q_value"] is not None and e["q_value"] < 0.05
+                                     and e["error_rate_after"] > e["error_rate_before"])
     return out
 
 
 def expected_training_impact(audits: pd.DataFrame, completions: pd.DataFrame) -> dict[tuple, dict[str, object]]:
+    """metrics.md "Training impact": random audits, moderators as the unit, scipy
+    ttest_rel of the per-moderator accuracies after vs before, statsmodels fdr_bh."""
+    audits = audits[audits["audit_source"] == "random"]
     first = completions.groupby(["course_code", "moderator_id"])["completed_at"].min().reset_index()
     out: dict[tuple, dict[str, object]] = {}
     for course, group in first.groupby("course_code"):
         n1 = x1 = n2 = x2 = 0
-        changes = []
+        pairs = []
         for row in group.to_dict("records"):
             at = row["completed_at"]
             mine = audits[audits["moderator_id"] == row["moderator_id"]]
@@ -343,20 +381,84 @@ def expected_training_impact(audits: pd.DataFrame, completions: pd.DataFrame) ->
             a_n, a_x = len(after), int(after["is_correct"].astype(bool).sum())
             n1, x1, n2, x2 = n1 + b_n, x1 + b_x, n2 + a_n, x2 + a_x
             if b_n and a_n:
-                changes.append(a_x / a_n - b_x / b_n)
-        z, p = z_test(x1, n1, x2, n2)
+                pairs.append((b_x / b_n, a_x / a_n))
+        changes = [after - before for before, after in pairs]
+        p_value = None
+        if len(pairs) >= 2 and statistics.stdev(changes) > 0:
+            p_value = float(stats.ttest_rel([a for _, a in pairs], [b for b, _ in pairs]).pvalue)
         out[(course,)] = {
-            "moderators": len(group), "moderators_with_both_sides": len(changes),
+            "moderators": len(group), "paired_moderators": len(pairs),
             "audits_before": n1, "correct_before": x1, "accuracy_before": ratio(x1, n1),
             "audits_after": n2, "correct_after": x2, "accuracy_after": ratio(x2, n2),
             "mean_change": sum(changes) / len(changes) if changes else None,
-            "z_score": z, "p_value": p,
+            "p_value": p_value,
+        }
+    tested = [k for k, v in out.items() if v["p_value"] is not None]
+    qs = multipletests([out[k]["p_value"] for k in tested], method="fdr_bh")[1] if tested else []
+    for k in out:
+        out[k]["q_value"] = None
+    for k, q in zip(tested, qs):
+        out[k]["q_value"] = float(q)
+    return out
+
+
+def auditor_calibration_inputs(wh: Warehouse) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Staged calibration ratings with matches_reference recomputed (participant label =
+    the item's reference label), and each session's month (of its earliest date)."""
+    ratings = frame(wh, "select p.session_id, p.rater_id, p.rater_role, p.label, r.label as reference_label"
+                        " from staging.stg_landing__calibration_ratings as p left join"
+                        " (select session_id, item_id, min(label) as label from staging.stg_landing__calibration_ratings"
+                        "  where rater_role = 'reference' group by all) as r using (session_id, item_id)")
+    ratings["matches_reference"] = (ratings["label"] == ratings["reference_label"]).where(
+        ratings["reference_label"].notna() & (ratings["rater_role"] == "participant"))
+    sessions = frame(wh, "select session_id, min(date_trunc('month', session_date)) as month_start"
+                         " from staging.stg_landing__calibration_ratings group by session_id")
+    return ratings, sessions
+
+
+def expected_auditor_quality(audits: pd.DataFrame, ratings: pd.DataFrame,
+                             sessions: pd.DataFrame) -> dict[tuple, dict[str, object]]:
+    """metrics.md "Auditor quality": per audit month x auditor, leave-one-out expected
+    errors over random audits per queue-month, overturn rate with statsmodels' Wilson
+    interval, calibration alignment pooled over the month's sessions."""
+    audits = audits.assign(month=[_day(d).replace(day=1) for d in audits["audit_date"]],
+                           error=~audits["is_correct"].astype(bool))
+    rand = audits[audits["audit_source"] == "random"]
+    cells = rand.groupby(["month", "queue_code", "auditor_id"]).agg(n=("error", "size"), e=("error", "sum"))
+    totals = rand.groupby(["month", "queue_code"]).agg(N=("error", "size"), E=("error", "sum"))
+    month_of = {r["session_id"]: _day(r["month_start"]) for r in sessions.to_dict("records")}
+    part = ratings[ratings["rater_role"] == "participant"].assign(month=lambda f: f["session_id"].map(month_of))
+    out: dict[tuple, dict[str, object]] = {}
+    for (month, auditor), group in audits.groupby(["month", "auditor_id"]):
+        comparable = comparable_errors = 0
+        expected = 0.0
+        for (m, queue, a), cell in cells.iterrows():
+            if (m, a) != (month, auditor):
+                continue
+            others = totals.loc[(m, queue), "N"] - cell["n"]
+            if others > 0:
+                comparable += int(cell["n"])
+                comparable_errors += int(cell["e"])
+                expected += cell["n"] * (totals.loc[(m, queue), "E"] - cell["e"]) / others
+        resolved, overturned = int(group["resolved_disputes"].sum()), int(group["overturned_disputes"].sum())
+        low, high = proportion_confint(overturned, resolved, method="wilson") if resolved else (None, None)
+        mine = part[(part["month"] == month) & (part["rater_id"] == auditor)]
+        judged = mine["matches_reference"].dropna().astype(bool)
+        mine_random = group[group["audit_source"] == "random"]
+        out[(month, auditor)] = {
+            "audits": len(group), "random_audits": len(mine_random), "comparable_audits": comparable,
+            "errors_found": int(mine_random["error"].sum()), "comparable_errors_found": comparable_errors,
+            "expected_errors": expected, "strictness_ratio": comparable_errors / expected if expected else None,
+            "disputes_resolved": resolved, "overturned": overturned,
+            "overturn_rate": overturned / resolved if resolved else None,
+            "overturn_rate_ci_low": low, "overturn_rate_ci_high": high,
+            "calibration_alignment": float(judged.mean()) if len(judged) else None,
         }
     return out
 
 
 MONTHLY_TOLERANCES = {"accuracy_ci_low": EXACT, "accuracy_ci_high": EXACT}
-NORMAL_CDF_TOLERANCES = {"p_value": NORMAL_CDF}
+NORMAL_CDF_TOLERANCES = {"p_value": NORMAL_CDF, "q_value": NORMAL_CDF}
 
 
 def check_all_marts(wh: Warehouse) -> None:
@@ -375,6 +477,8 @@ def check_all_marts(wh: Warehouse) -> None:
         ("mart_training_impact", ["course_code"],
          lambda: expected_training_impact(
              audits, frame(wh, "select * from staging.stg_landing__training_completions"))),
+        ("mart_auditor_quality_monthly", ["month_start", "auditor_id"],
+         lambda: expected_auditor_quality(audits, *auditor_calibration_inputs(wh))),
     ]
     for mart, key, compute in checks:
         got = frame(wh, f"select * from marts.{mart}")
@@ -398,20 +502,24 @@ def test_sample_planted_ht01_change_is_a_significant_increase_and_a_p_chart_sign
 
     change_at = generate.HT01_CHANGE_AT.replace(tzinfo=None)
     significant = sample_warehouse.query(
-        "select significant_increase, error_rate_after > error_rate_before, p_value "
+        "select significant_increase, error_rate_after > error_rate_before, q_value "
         "from marts.mart_policy_change_impact where policy_code = ? and version = ?",
         [generate.HT01_POLICY, generate.HT01_VERSION],
     )
     assert len(significant) == 1
     assert significant[0][0] is True and significant[0][1] is True and significant[0][2] < 0.05
+    # it is the only change flagged (the others have no planted effect)
+    assert sample_warehouse.scalar(
+        "select count(*) from marts.mart_policy_change_impact where significant_increase") == 1
     signals = sample_warehouse.query(
         "select week_start from marts.mart_error_trends_weekly "
         "where queue_code = ? and beyond_limits and error_rate > ucl "
+        "and beyond_laney_limits and error_rate > laney_ucl "
         "and week_start >= ? and week_start < ?",
         [generate.HT01_SPIKE_QUEUE, week_start(change_at),
          change_at.date() + timedelta(days=generate.HT01_SPIKE_DAYS)],
     )
-    assert signals, "no week of the HT-01 spike is above the p-chart's upper control limit"
+    assert signals, "no week of the HT-01 spike is above the p-chart's (and Laney's) upper control limit"
 
 
 # ---------------------------------------------------------------------------------
@@ -636,3 +744,173 @@ def test_independent_target_lookup_prefers_specificity_then_recency() -> None:
     assert target_in_effect(targets, "comments", "inhouse", date(2026, 10, 1))["accuracy_target"] == 0.93
     assert target_in_effect(targets, "comments", "atlas", date(2026, 10, 1))["accuracy_target"] == 0.92
     assert target_in_effect(targets, "comments", "atlas", date(2025, 12, 1)) is None
+
+
+# ---------------------------------------------------------------------------------
+# Training impact: a hand-built folder with enough moderators for the paired t-test
+# ---------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def training(tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
+    """Two courses: HT-A taken by M01..M09 on 2026-03-10 (a few moderators lack audits
+    on one side; each side mixes random and targeted audits, and the targeted ones are
+    mostly errors, as in real drops), SP-B by M05..M08 on 2026-03-20 (M05..M08 also
+    took HT-A: one moderator, two courses)."""
+    import numpy as np
+
+    rng = np.random.default_rng(14)
+    root = tmp_path_factory.mktemp("training")
+    landing = Landing(root / "raw")
+    moderators = [f"M{n:02d}" for n in range(1, 10)]
+    landing.drop("moderators", "moderators_2025-01-01",
+                 [_moderator(m, "atlas") for m in moderators] + [_moderator("QA1", "inhouse") | {"role": "auditor"}])
+    book = _Book()
+    for index, mid in enumerate(moderators):
+        skill = 0.70 + 0.03 * index
+        for day in range(1, 31):
+            for _ in range(int(rng.integers(0, 3))):
+                if (mid == "M02" and day < 10) or (mid == "M09" and day >= 10):
+                    continue  # one side without audits: not paired for HT-A
+                correct = rng.random() < skill + (0.08 if day >= 10 else 0.0)
+                book.add("comments", mid, f"2026-03-{day:02d}T{int(rng.integers(0, 24)):02d}:00:00Z", "approve",
+                         None, "2026-04-05T00:00:00Z", "approve" if correct else "remove",
+                         None if correct else "HT-01", None if correct else "PPL-KNOW")
+                if rng.random() < 0.3:  # a targeted audit of the same moderator, usually an error
+                    book.audits[-1]["audit_source"] = "targeted"
+    landing.drop("moderation_decisions", "moderation_decisions_2026-03-31", book.decisions)
+    landing.drop("qa_audits", "qa_audits_2026-04-05", book.audits)
+    landing.drop("training_completions", "training_completions_2026-03-20",
+                 [{"moderator_id": m, "course_code": "HT-A", "policy_code": "HT-01",
+                   "completed_at": "2026-03-10T00:00:00Z", "score": 90} for m in moderators]
+                 + [{"moderator_id": m, "course_code": "SP-B", "policy_code": None,
+                     "completed_at": "2026-03-20T00:00:00Z", "score": 80} for m in moderators[4:8]])
+    wh = Warehouse(root, landing)
+    wh.build("+mart_training_impact")
+    return wh
+
+
+def test_training_paired_test_matches_scipy(training: Warehouse) -> None:
+    got = frame(training, "select * from marts.mart_training_impact")
+    expected = expected_training_impact(
+        audits_frame(training), frame(training, "select * from staging.stg_landing__training_completions"))
+    assert_rows_match(got, expected, ["course_code"], {"p_value": 1e-12, "q_value": 1e-12})
+    assert all(v["p_value"] is not None for v in expected.values())  # both courses really tested
+    assert expected[("HT-A",)]["paired_moderators"] == 7  # M02 and M09 have one side only
+    assert audits_frame(training)["audit_source"].eq("targeted").any()
+
+
+def test_student_t_macros_match_scipy(tmp_path: Path) -> None:
+    """macros/stats/student_t.sql on a grid against scipy.stats.t: two-sided p-value and
+    cdf (df from 1 to 10^5, |t| up to 40) and the quantile (p from 1e-8 to 1 - 1e-8),
+    relative error below 1e-9 (1e-12 absolute where the value is near 0 or 1)."""
+    from scipy import stats as st
+
+    from tsqa.dbt import run_dbt
+
+    sql = ("select t, df, p, {{ student_t_two_sided_p('t', 'df') }} as two_sided,"
+           " {{ student_t_cdf('t', 'df') }} as cdf, {{ student_t_quantile('p', 'df') }} as quantile from g")
+    compiled = run_dbt(["--quiet", "compile", "--inline", sql],
+                       env={"TSQA_DUCKDB_PATH": str(tmp_path / "w.duckdb"), "TSQA_RAW_DIR": str(tmp_path / "raw")},
+                       target_path=tmp_path / "target", capture=True).stdout.strip()
+    dfs = [1, 1.5, 2, 2.5, 3, 4, 5, 7, 10, 25, 30, 50, 100, 1000, 24782, 100000]
+    ts = [0.0, 0.1, 0.5, 1.0, 1.5, 1.96, 2.0, 2.5, 3.0, 5.0, 10.0, 40.0, -2.3, -0.7]
+    ps = [1e-8, 0.001, 0.025, 0.1, 0.4, 0.5, 0.6, 0.9, 0.95, 0.975, 0.995, 0.9999, 1 - 1e-8]
+    con = duckdb.connect()
+    con.execute("create table g (t double, df double, p double)")
+    con.executemany("insert into g values (?, ?, ?)",
+                    [(t, df, 0.5) for df in dfs for t in ts] + [(1.0, df, p) for df in dfs for p in ps])
+    checked = 0
+    for t, df, p, two_sided, cdf, quantile in con.execute(compiled).fetchall():
+        want_two = 2 * st.t.sf(abs(t), df)
+        want_cdf = st.t.cdf(t, df)
+        want_q = st.t.ppf(p, df)
+        assert two_sided == pytest.approx(want_two, rel=1e-9, abs=1e-300), (t, df)
+        assert cdf == pytest.approx(want_cdf, rel=1e-9, abs=1e-12), (t, df)
+        assert quantile == pytest.approx(want_q, rel=1e-9, abs=1e-12), (p, df)
+        checked += 1
+    assert checked == len(dfs) * (len(ts) + len(ps))
+
+
+# ---------------------------------------------------------------------------------
+# Auditor quality: the hand-worked strictness table
+# ---------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def auditors(tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
+    """September 2026. Queue comments, random audits: Q1 4 (2 errors), Q2 6 (1 error), Q3
+    2 (1 error), plus a targeted audit by Q3 (an error); queue images: Q1 3 random audits
+    (1 error), nobody else; Q4 only a targeted audit. Disputes on Q1's first (correct)
+    comments audit: one upheld, one overturned to the same answer; on its second: one
+    upheld, one pending. Calibration session S1 (September): Q1 rates four items, three
+    with a reference label, two matching."""
+    root = tmp_path_factory.mktemp("auditors")
+    landing = Landing(root / "raw")
+    landing.drop("moderators", "moderators_2025-01-01",
+                 [_moderator("M1", "atlas")] + [_moderator(q, "inhouse") | {"role": "auditor"}
+                                                for q in ("Q1", "Q2", "Q3", "Q4")])
+    book = _Book()
+    plan = [("Q1", "comments", "random", 4, 2), ("Q2", "comments", "random", 6, 1), ("Q3", "comments", "random", 2, 1),
+            ("Q3", "comments", "targeted", 1, 1), ("Q1", "images", "random", 3, 1), ("Q4", "comments", "targeted", 1, 0)]
+    for auditor, queue, source, n, errors in plan:
+        for i in range(n):
+            wrong = i >= n - errors
+            book.add(queue, "M1", f"2026-09-{1 + len(book.decisions) % 20:02d}T08:00:00Z", "approve", None,
+                     "2026-09-25T00:00:00Z", "remove" if wrong else "approve", "HT-01" if wrong else None,
+                     "PPL-KNOW" if wrong else None)
+            book.audits[-1] |= {"auditor_id": auditor, "audit_source": source}
+    landing.drop("moderation_decisions", "moderation_decisions_2026-09-30", book.decisions)
+    landing.drop("qa_audits", "qa_audits_2026-09-30", book.audits)
+    first, second = book.audits[0]["audit_id"], book.audits[1]["audit_id"]
+    dispute = {"raised_by": "M1", "raised_at": "2026-09-26T00:00:00Z", "resolved_at": "2026-09-27T00:00:00Z",
+               "final_action": "approve", "final_policy_code": None}
+    landing.drop("audit_disputes", "audit_disputes_2026-09-30", [
+        dispute | {"dispute_id": "X1", "audit_id": first, "outcome": "upheld"},
+        dispute | {"dispute_id": "X2", "audit_id": first, "outcome": "overturned",
+                   "raised_at": "2026-09-27T01:00:00Z", "resolved_at": "2026-09-28T00:00:00Z"},
+        dispute | {"dispute_id": "X3", "audit_id": second, "outcome": "upheld"},
+        dispute | {"dispute_id": "X4", "audit_id": second, "outcome": "pending", "resolved_at": None,
+                   "final_action": None}])
+    rating = {"session_id": "S1", "session_date": "2026-09-15", "queue_code": "comments"}
+    landing.drop("calibration_ratings", "calibration_ratings_2026-09-15", [
+        rating | {"item_id": f"i{i}", "rater_id": "EXP", "rater_role": "reference", "label": "approve"}
+        for i in (1, 2, 3)] + [
+        rating | {"item_id": f"i{i}", "rater_id": "Q1", "rater_role": "participant", "label": label}
+        for i, label in ((1, "approve"), (2, "approve"), (3, "HT-01"), (4, "approve"))])
+    wh = Warehouse(root, landing)
+    wh.build("+mart_auditor_quality_monthly")
+    return wh
+
+
+def test_auditor_strictness_hand_worked_table(auditors: Warehouse) -> None:
+    rows = {r[0]: r[1:] for r in auditors.query(
+        "select auditor_id, audits, random_audits, comparable_audits, errors_found, expected_errors,"
+        " strictness_ratio, disputes_resolved, overturned, overturn_rate, overturn_rate_ci_low,"
+        " overturn_rate_ci_high, calibration_alignment from marts.mart_auditor_quality_monthly"
+        " where month_start = date '2026-09-01'")}
+    # comments: 12 random audits, 4 errors. Leave one out:
+    #   Q1: peers 8 audits, 2 errors -> 4 x 2/8 = 1 expected, 2 found: ratio 2
+    #   Q2: peers 6, 3 -> 6 x 3/6 = 3 expected, 1 found: 1/3
+    #   Q3: peers 10, 3 -> 2 x 3/10 = 0.6 expected, 1 found: 5/3
+    # images: Q1 alone, not comparable. Q4: nothing random: no ratio.
+    q1, q2, q3, q4 = rows["Q1"], rows["Q2"], rows["Q3"], rows["Q4"]
+    assert q1[:4] == (7, 7, 4, 3) and q1[4] == pytest.approx(1.0, abs=EXACT) and q1[5] == pytest.approx(2.0)
+    assert q2[:4] == (6, 6, 6, 1) and q2[4] == pytest.approx(3.0) and q2[5] == pytest.approx(1 / 3)
+    assert q3[:4] == (3, 2, 2, 1) and q3[4] == pytest.approx(0.6) and q3[5] == pytest.approx(5 / 3)
+    assert q4[:4] == (1, 0, 0, 0) and q4[4] == 0 and q4[5] is None
+    # 3 resolved disputes on Q1's audits (the pending one is not resolved), 1 overturned
+    low, high = proportion_confint(1, 3, method="wilson")
+    assert q1[6:9] == (3, 1, pytest.approx(1 / 3)) and (q1[9], q1[10]) == (pytest.approx(low), pytest.approx(high))
+    assert q2[6:9] == (0, 0, None)
+    # calibration: 3 referenced items, 2 matching
+    assert q1[11] == pytest.approx(2 / 3) and q2[11] is None
+    check_all_marts_subset(auditors, "mart_auditor_quality_monthly")
+
+
+def check_all_marts_subset(wh: Warehouse, mart: str) -> None:
+    """The mart against the independent pandas implementation (as check_all_marts)."""
+    audits = audits_frame(wh)
+    ratings, sessions = auditor_calibration_inputs(wh)
+    got = frame(wh, f"select * from marts.{mart}")
+    got["month_start"] = got["month_start"].map(_day)
+    assert_rows_match(got, expected_auditor_quality(audits, ratings, sessions), ["month_start", "auditor_id"],
+                      NORMAL_CDF_TOLERANCES)

@@ -1,7 +1,9 @@
 """Reporting marts (mart_monthly_quality_report, mart_monthly_business_review).
 
-1. A hand-written landing whose numbers a person can check: the 'all' row pools the
-   audits (2 of 4 correct = 50%), it does not average the vendor rates ((100% + 33.3%) / 2);
+1. A hand-written landing whose numbers a person can check: the 'all' row's headline is
+   the accuracy of the decisions, each queue x vendor stratum weighted by its decisions
+   (1 of 1 atlas decisions and 4 cirrus decisions at 1/3: 7/15), neither the pooled
+   audits (2 of 4 = 50%) nor the average of the vendor rates ((100% + 33.3%) / 2);
    targets, month-over-month changes, root-cause ranks; and the validation status going
    from not_validated to passed / failed when the gate writes marts.validation_runs.
 2. The sample warehouse: every number of both marts against an independent pandas /
@@ -21,6 +23,7 @@ import pytest
 from statsmodels.stats.proportion import proportion_confint
 
 from tests.conftest import Landing, Warehouse
+from tests.test_decision_quality import expected_cells, strata_frame
 from tsqa.settings import PROJECT_DIR
 
 MQR = "marts.mart_monthly_quality_report"
@@ -83,43 +86,60 @@ def hand(tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
     return built
 
 
-def test_all_row_pools_audits_instead_of_averaging_vendor_rates(hand: Warehouse) -> None:
-    rows = hand.query(f"select vendor_code, audits, correct, accuracy, decisions, audit_sample_rate, qa_score "
+def test_all_row_weights_strata_by_decisions(hand: Warehouse) -> None:
+    rows = hand.query(f"select vendor_code, audits, correct, accuracy, decisions, audit_sample_rate, qa_score, "
+                      f"random_audits, covered_decisions, audited_accuracy_all_sources, est_wrong_decisions "
                       f"from {MQR} where month_start = date '2026-10-01' order by vendor_code")
     assert [r[:3] for r in rows] == [("all", 4, 2), ("atlas", 1, 1), ("cirrus", 3, 1)]
     all_row, atlas, cirrus = rows
-    assert all_row[3] == pytest.approx(0.5, abs=1e-12)  # 2 / 4, not (1 + 1/3) / 2 = 0.667
+    # (1 x 1/1 + 4 x 1/3) / 5 decisions covered = 7/15; not 2/4, not (1 + 1/3) / 2
+    assert all_row[3] == pytest.approx(7 / 15, abs=1e-12)
     assert atlas[3] == 1.0 and cirrus[3] == pytest.approx(1 / 3, abs=1e-12)
-    # decisions by decision month: atlas D3, cirrus D4-D7
+    # decisions by decision month: atlas D3, cirrus D4-D7 (D7 never audited, still covered)
     assert (all_row[4], atlas[4], cirrus[4]) == (5, 1, 4)
     assert all_row[5] == pytest.approx(4 / 5) and cirrus[5] == pytest.approx(3 / 4)
     # scores: correct 100, major error 50 -> (100 + 100 + 50 + 50) / 4
     assert all_row[6] == pytest.approx(75.0) and cirrus[6] == pytest.approx(200 / 3)
+    assert (all_row[7], all_row[8], cirrus[7], cirrus[8]) == (4, 5, 3, 4)
+    # all audits here are random: the all-source accuracy is the plain share of the audits
+    assert all_row[9] == pytest.approx(0.5) and cirrus[9] == pytest.approx(1 / 3)
+    # an estimated 4 x 2/3 wrong decisions at cirrus, none at atlas
+    assert cirrus[10] == pytest.approx(8 / 3) and atlas[10] == 0.0 and all_row[10] == pytest.approx(8 / 3)
 
 
-def test_wilson_interval_is_on_the_pooled_audits(hand: Warehouse) -> None:
-    low, high = hand.query(f"select accuracy_ci_low, accuracy_ci_high from {MQR} "
-                           f"where month_start = date '2026-10-01' and vendor_code = 'all'")[0]
-    expected = proportion_confint(2, 4, alpha=0.05, method="wilson")
+def test_interval_uses_the_effective_sample_size(hand: Warehouse) -> None:
+    low, high, ess = hand.query(f"select accuracy_ci_low, accuracy_ci_high, effective_sample_size from {MQR} "
+                                f"where month_start = date '2026-10-01' and vendor_code = 'all'")[0]
+    # se^2 = (1/5)^2 x 0 + (4/5)^2 x (1/3)(2/3)/3 = 32/675; p(1-p)/se^2 = (56/225)/(32/675) = 5.25 > n = 4
+    assert ess == 4.0
+    expected = proportion_confint(7 / 15 * 4, 4, alpha=0.05, method="wilson")
     assert (low, high) == pytest.approx(expected, abs=1e-12)
+    # one stratum: the plain Wilson interval of its audits
+    low, high = hand.query(f"select accuracy_ci_low, accuracy_ci_high from {MQR} "
+                           f"where month_start = date '2026-10-01' and vendor_code = 'cirrus'")[0]
+    assert (low, high) == pytest.approx(proportion_confint(1, 3, alpha=0.05, method="wilson"), abs=1e-12)
 
 
-def test_targets_and_month_over_month_changes(hand: Warehouse) -> None:
-    rows = hand.query(f"select month_start::varchar, vendor_code, accuracy_target, target_met, accuracy_change_mom, "
-                      f"qa_score_change_mom from {MQR} order by 1, 2")
+def test_targets_three_state_verdicts_and_month_over_month_changes(hand: Warehouse) -> None:
+    rows = hand.query(f"select month_start::varchar, vendor_code, accuracy_target, target_status, target_met, "
+                      f"below_target_significant, accuracy_change_mom, qa_score_change_mom from {MQR} order by 1, 2")
     assert rows == [
-        # September: the any/any target of 2026-09-01 (0.92); no August row, so no change
-        ("2026-09-01", "all", 0.92, True, None, None),
-        ("2026-09-01", "atlas", 0.92, True, None, None),
-        # October: all 50% vs 100% -> -50 points; atlas 100% vs 100% -> 0; cirrus has no September
-        ("2026-10-01", "all", 0.92, False, pytest.approx(-50.0), pytest.approx(-25.0)),
-        ("2026-10-01", "atlas", 0.92, True, 0.0, 0.0),
+        # September: the any/any target of 2026-09-01 (0.92); 2 of 2 correct is 100% but the
+        # margin of error (0.33) is far above 0.05: inconclusive, never "met"
+        ("2026-09-01", "all", 0.92, "inconclusive", None, False, None, None),
+        ("2026-09-01", "atlas", 0.92, "inconclusive", None, False, None, None),
+        # October: all 7/15 vs 100% -> -53.3 points; its whole interval (high 0.86) is below 0.92
+        ("2026-10-01", "all", 0.92, "inconclusive", None, True, pytest.approx(100 * (7 / 15 - 1)),
+         pytest.approx(-25.0)),
+        ("2026-10-01", "atlas", 0.92, "inconclusive", None, False, 0.0, 0.0),
         # the (hate_harassment, cirrus) target is queue-specific: it does not apply to the vendor row
-        ("2026-10-01", "cirrus", 0.92, False, None, None),
+        ("2026-10-01", "cirrus", 0.92, "inconclusive", None, True, None, None),
     ]
-    # ... but it does judge the queue slice in mart_quality_monthly (0.88): 1/3 misses it
-    assert hand.scalar(f"select queue_slices_below_target from {MQR} "
-                       f"where month_start = date '2026-10-01' and vendor_code = 'cirrus'") == 1
+    # ... but it does judge the queue x vendor cell (0.88): 1/3 with n = 3 is inconclusive,
+    # although its whole interval (high 0.79) lies below 0.88
+    assert hand.query(f"select queue_slices_below_target, queue_slices_inconclusive, "
+                      f"queue_slices_below_target_significant from {MQR} "
+                      f"where month_start = date '2026-10-01' and vendor_code = 'cirrus'") == [(0, 1, 1)]
 
 
 def test_top_root_causes_rank_by_errors_then_code(hand: Warehouse) -> None:
@@ -136,7 +156,8 @@ def test_business_review_quality_section_is_the_all_row(hand: Warehouse) -> None
                       f"order by 1")
     assert rows == [
         ("2026-09-01", 2, 1.0, 1, 0, 0, 0, 0, True),
-        ("2026-10-01", 4, 0.5, 2, 1, 0, 0, 0, False),  # as-of 2026-10-20: October is partial
+        # as-of 2026-10-20: October is partial; no vendor is "below target" on n = 1 and 3
+        ("2026-10-01", 4, pytest.approx(7 / 15), 2, 0, 0, 0, 0, False),
     ]
 
 
@@ -231,6 +252,7 @@ def test_quality_report_matches_an_independent_implementation(
 ) -> None:
     report = _df(sample_warehouse, f"select * from {MQR}")
     assert len(report) == len(expected_mqr) and len(report) > 20
+    population = expected_cells(strata_frame(sample_warehouse))
     by_key = {(r.month_start, r.vendor_code): r for r in report.itertuples()}
     for e in expected_mqr.itertuples():
         r = by_key[(e.month_start, e.vendor_code)]
@@ -239,13 +261,13 @@ def test_quality_report_matches_an_independent_implementation(
         if audits == 0:
             assert pd.isna(r.accuracy)
             continue
-        correct = int(e.correct)
-        assert r.accuracy == pytest.approx(correct / audits, abs=1e-12)
-        low, high = proportion_confint(correct, audits, alpha=0.05, method="wilson")
-        assert (r.accuracy_ci_low, r.accuracy_ci_high) == pytest.approx((low, high), abs=1e-9)
-        assert r.critical_error_rate == pytest.approx(e.critical_errors / audits, abs=1e-12)
-        low, high = proportion_confint(int(e.critical_errors), audits, alpha=0.05, method="wilson")
-        assert (r.critical_error_rate_ci_low, r.critical_error_rate_ci_high) == pytest.approx((low, high), abs=1e-9)
+        # the headline: the population estimate (independent implementation in test_decision_quality)
+        d = population[(pd.Timestamp(e.month_start).date(), "all", e.vendor_code)]
+        for column in ("accuracy", "accuracy_ci_low", "accuracy_ci_high", "critical_error_rate",
+                       "critical_error_rate_ci_low", "critical_error_rate_ci_high", "est_wrong_decisions",
+                       "audited_accuracy_all_sources"):
+            assert getattr(r, column) == pytest.approx(d[column], abs=1e-9), column
+        assert r.target_status == d["target_status"] and r.critical_status == d["critical_status"]
         assert r.qa_score == pytest.approx(e.qa_score, abs=1e-9)
         if e.resolved:
             assert r.dispute_overturn_rate == pytest.approx(e.overturned / e.resolved, abs=1e-12)
@@ -253,8 +275,10 @@ def test_quality_report_matches_an_independent_implementation(
             assert pd.isna(r.dispute_overturn_rate)
         target = _target_for(e.vendor_code, e.month_start)
         assert r.accuracy_target == pytest.approx(float(target["accuracy_target"]))
-        assert bool(r.target_met) == (correct / audits >= float(target["accuracy_target"]))
-        assert bool(r.critical_target_met) == (e.critical_errors / audits <= float(target["critical_error_rate_max"]))
+        verdict = {"met": True, "missed": False}.get(d["target_status"])
+        assert (pd.isna(r.target_met) and verdict is None) or r.target_met == verdict
+        verdict = {"within": True, "exceeded": False}.get(d["critical_status"])
+        assert (pd.isna(r.critical_target_met) and verdict is None) or r.critical_target_met == verdict
         coded_errors, top = e.tops
         assert r.coded_errors == coded_errors
         got = [(getattr(r, f"root_cause_{k}_code"), getattr(r, f"root_cause_{k}_errors")) for k in (1, 2, 3)]
@@ -297,6 +321,28 @@ def test_quality_report_rolls_up_mart_quality_monthly(sample_warehouse: Warehous
     assert diff == []
 
 
+def _missing(value: object) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def _pooled_alpha(ratings: pd.DataFrame) -> float | None:
+    """krippendorff.alpha (nominal) over every (session, item) of the month as a unit."""
+    import krippendorff
+    import numpy as np
+
+    units = sorted(set(zip(ratings["session_id"], ratings["item_id"])))
+    raters = sorted(set(ratings["rater_id"]))
+    labels = sorted(set(ratings["label"]))
+    data = np.full((len(raters), len(units)), np.nan)
+    unit_index = {u: i for i, u in enumerate(units)}
+    for row in ratings.itertuples():
+        data[raters.index(row.rater_id), unit_index[(row.session_id, row.item_id)]] = labels.index(row.label)
+    pairable = (~np.isnan(data)).sum(axis=0) >= 2
+    if not pairable.any() or len({v for v in data[:, pairable].ravel() if not np.isnan(v)}) < 2:
+        return None
+    return float(krippendorff.alpha(reliability_data=data, level_of_measurement="nominal"))
+
+
 def test_business_review_matches_an_independent_implementation(sample_warehouse: Warehouse) -> None:
     review = _df(sample_warehouse, f"select * from {MBR} order by month_start")
     months = list(review["month_start"])
@@ -312,15 +358,21 @@ def test_business_review_matches_an_independent_implementation(sample_warehouse:
     assessments["m"] = month_of(assessments["assessed_at"])
     escalations = _df(sample_warehouse, "select created_at, resolved_at from marts.fct_escalations")
     sessions = _df(sample_warehouse, "select month_start, krippendorff_alpha from marts.mart_calibration_sessions")
+    ratings = _df(sample_warehouse, "select s.month_start, r.session_id, r.item_id, r.rater_id, r.label"
+                                    " from marts.fct_calibration_ratings as r inner join"
+                                    " marts.mart_calibration_sessions as s using (session_id)"
+                                    " where r.rater_role = 'participant'")
     audits = _df(sample_warehouse, "select audit_date, is_correct from marts.fct_qa_audits")
     audits["m"] = month_of(audits["audit_date"])
+    population = expected_cells(strata_frame(sample_warehouse))
 
     for r in review.itertuples():
         m = r.month_start
         a = audits[audits["m"] == m]
         assert r.audits == len(a)
-        if len(a):
-            assert r.accuracy == pytest.approx(a["is_correct"].mean(), abs=1e-12)
+        key = (pd.Timestamp(m).date(), "all", "all")
+        if key in population:
+            assert r.accuracy == pytest.approx(population[key]["accuracy"], abs=1e-9)
         q = requests[requests["m"] == m]
         known = q["sla_met"].dropna()
         assert (r.le_requests, r.sla_evaluated, r.sla_met) == (len(q), len(known), int(known.sum()))
@@ -339,8 +391,12 @@ def test_business_review_matches_an_independent_implementation(sample_warehouse:
         c = sessions[sessions["month_start"] == m]
         assert r.calibration_sessions == len(c)
         assert r.sessions_needing_recalibration == int((c["krippendorff_alpha"] < 0.6).sum())
-        if c["krippendorff_alpha"].notna().any():
-            assert r.mean_krippendorff_alpha == pytest.approx(c["krippendorff_alpha"].mean(), abs=1e-12)
+        # the pooled alpha of the month (every (session, item) a unit), not a mean of sessions
+        pooled = _pooled_alpha(ratings[ratings["month_start"] == m])
+        if pooled is None:
+            assert _missing(r.calibration_krippendorff_alpha)
+        else:
+            assert r.calibration_krippendorff_alpha == pytest.approx(pooled, abs=1e-9)
         start = pd.Timestamp(m)
         end = start + pd.offsets.MonthBegin(1)
         created, resolved = escalations["created_at"], escalations["resolved_at"]

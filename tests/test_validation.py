@@ -271,3 +271,76 @@ def test_quarantine_share_stops_files_of_any_size_and_every_quarantined_row_is_r
     report = _run(path, tmp_path, _config(moderation_decisions=DECISIONS_SPEC))
     (share,) = [f for f in report.blocking if f.column == "quarantined_rows"]
     assert share.description.endswith(": rca_cases/rca_cases_2026-10-01.csv: 3 of 3 rows quarantined")
+
+
+# --- the review page: offline, in a real browser ----------------------------------
+
+REVIEW_JS = """
+(() => {
+  const badge = document.querySelector('#verdict .status');
+  const box = badge.getBoundingClientRect();
+  return JSON.stringify({
+    status: document.getElementById('verdict').dataset.status,
+    badge: badge.innerText, badge_visible: box.width > 0 && box.height > 0,
+    badge_colour: getComputedStyle(badge).backgroundColor,
+    links: Array.from(document.querySelectorAll('a[href]')).map(a => a.getAttribute('href')),
+    ids: Array.from(document.querySelectorAll('[id]')).map(e => e.id),
+    text: document.body.innerText,
+  });
+})()
+"""
+
+
+def test_review_page_works_offline_and_shows_counts(tmp_path: Path) -> None:
+    """The page an analyst reviews opens with the network off: no request leaves the
+    machine, no console error, the verdict is visible in words and colour, every link
+    resolves, and row, quarantine and failure counts are on it (no identifier)."""
+    from tests.test_report_page import load_page
+
+    path = _warehouse(tmp_path / "w.duckdb")
+    with duckdb.connect(str(path)) as con:
+        con.execute("insert into quarantine.reconciliation values "
+                    "('qa_audits', 'qa_audits_2026-10-09.csv', 100, 30, 0, 60, 10, true)")
+        con.execute("create table quarantine.qa_audits as select 'A' || i as audit_id, "
+                    "case when i < 45 then 'bad_enum' else 'orphan_reference' end as reason from range(60) t(i)")
+        con.execute("insert into staging.stg_landing__moderation_decisions values ('D1', 'nuke', 1, 'd2.csv')")
+    report = _run(path, tmp_path, _config(moderation_decisions=DECISIONS_SPEC))
+    assert not report.passed and report.review == tmp_path / "data_docs" / "review.html"
+
+    result = load_page(report.review, tmp_path / "review.png", probes={"page": REVIEW_JS}, offline=True)
+    assert result["errors"] == []
+    assert result["requests"] and all(url.startswith(("file:", "data:")) for url in result["requests"])
+    page = result["probes"]["page"]
+    assert (page["status"], page["badge"], page["badge_visible"]) == ("failed", "FAILED", True)
+    assert page["badge_colour"] == "rgb(254, 226, 226)"  # the red badge: the stylesheet is inline
+    for href in page["links"]:
+        if href.startswith("#"):
+            assert href[1:] in page["ids"], href
+        else:
+            assert (report.review.parent / href).exists(), href
+    text = page["text"]
+    blocking = len(report.blocking)
+    assert f"{blocking} blocking failures" in text and "60 quarantined rows" in text
+    assert "bad_enum: 45, orphan_reference: 15" in text
+    # suite rows with their row counts: 11 staged decisions, 4 months in the quality mart
+    assert "staging.stg_landing__moderation_decisions\tFAILED\t" in text
+    assert "marts.mart_quality_monthly\tpassed\t" in text and text.count("\t4\n") >= 1
+    assert "qa_audits\t100\t30\t0\t60\t10\t" in text
+    for secret in ("'D1'", "nuke", "A17"):
+        assert secret not in report.review.read_text(encoding="utf-8")
+
+
+def test_data_docs_links_resolve(tmp_path: Path) -> None:
+    """The Data Docs index links each suite run and each expectation suite to a page
+    that was written (suite pages used to be left out, and their links led nowhere)."""
+    import re
+    from urllib.parse import unquote
+
+    report = _run(_warehouse(tmp_path / "w.duckdb"), tmp_path, _config(moderation_decisions=DECISIONS_SPEC))
+    index = report.data_docs
+    # links are hrefs, and row links in the index table's data (GX renders them with JS)
+    local = [h for h in re.findall(r"""(?:href="|_link_path': ')([^"']+)""", index.read_text(encoding="utf-8"))
+             if not h.startswith(("http:", "https:", "#", "//", "mailto:", "data:"))]
+    assert any(h.startswith("expectations/") for h in local) and any(h.startswith("validations/") for h in local)
+    missing = [h for h in local if not (index.parent / unquote(h.split("#")[0])).exists()]
+    assert missing == []

@@ -14,9 +14,19 @@ from tsqa.report import add_report_command
 def _cmd_generate(args: argparse.Namespace) -> int:
     from tsqa.generate import generate
 
-    counts = generate(out=Path(args.out), scale=args.scale, seed=args.seed, progress=not args.quiet)
+    from tsqa.generate import truth_path_beside
+
+    truth = None if args.truth is None else (Path(args.truth) if args.truth else truth_path_beside(Path(args.out)))
+    try:
+        counts = generate(out=Path(args.out), scale=args.scale, seed=args.seed, progress=not args.quiet,
+                          truth=truth)
+    except ValueError as exc:
+        print(f"tsqa generate: {exc}", file=sys.stderr)
+        return 2
     total = sum(counts.values())
     print(f"wrote {total:,} rows in {len(counts)} entities to {args.out}")
+    if truth is not None:
+        print(f"simulated truth: {truth}")
     return 0
 
 
@@ -31,6 +41,7 @@ def _gated_build(cfg: settings.Settings, verbose: bool, full_refresh: bool = Fal
               f"{publish.absolute(cfg.duckdb_path)} is unchanged.\n{exc}", file=sys.stderr)
         return 1
     print(f"\npublished {outcome.published} in {outcome.seconds:.0f}s")
+    print(f"Validation:       {outcome.data_docs.with_name('review.html')} (review page, works offline)")
     print(f"Data Docs:        {outcome.data_docs}")
     if outcome.dbt_docs:
         print(f"dbt docs:         {outcome.dbt_docs}")
@@ -57,10 +68,14 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     # The published file is only ever read: validate it without recording results.
     record = database != published
     print(f"validating {database}" + ("" if record else " (published file: read-only, results not recorded)"))
-    manifest = Path(args.manifest) if args.manifest else publish.PROJECT_DIR / "target" / "manifest.json"
+    # the gated build's manifest, else that of a plain `dbt build` (the same contracts)
+    manifest = Path(args.manifest) if args.manifest else next(
+        (p for p in (publish.GATE_TARGET / "manifest.json", publish.PROJECT_DIR / "target" / "manifest.json")
+         if p.exists()), publish.PROJECT_DIR / "target" / "manifest.json")
     report = publish.audit(database, data_docs=publish.data_docs_dir(cfg), manifest=manifest,
                            as_of=cfg.as_of, write_results=record)
     print("\n".join(report.summary()))
+    print(f"Validation review: {report.review}")
     print(f"Data Docs: {report.data_docs}")
     return 0 if report.passed else 1
 
@@ -90,12 +105,11 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     if status != 0:
         return status
     published = publish.absolute(cfg.duckdb_path)
-    print("\nquarantine (rows per entity: raw / current / quarantined / exact duplicates):")
-    for entity, raw, current, quarantined, duplicates in publish.quarantine_summary(published):
-        print(f"  {entity:<24} {raw:>9,} {current:>9,} {quarantined:>7,} {duplicates:>6,}")
+    print()
+    print("\n".join(publish.quarantine_lines(publish.quarantine_summary(published))))
     print("\nwhat to open next:")
     print(f"  the warehouse (DuckDB, open read-only; Tableau: see README) {published}")
-    print("  quarantine and reconciliation: tables quarantine.<entity>, quarantine.reconciliation")
+    print("  a SQL shell on it, read-only: make sql")
     print("  data health for Tableau: marts.validation_runs, marts.validation_failures")
     return 0
 
@@ -110,11 +124,16 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--seed", type=int, default=7)
     gen.add_argument("--out", default=str(cfg.raw_dir), help="landing root (default: TSQA_RAW_DIR)")
     gen.add_argument("--quiet", action="store_true", help="no progress output")
+    gen.add_argument("--truth", nargs="?", const="", default=None, metavar="FILE",
+                     help="also write the simulated truth per decision (was it correct, a critical error) "
+                          "as Parquet to FILE, outside the landing folder (default FILE: <out>.truth.parquet "
+                          "beside it); for checking estimates, never for the warehouse")
     gen.set_defaults(func=_cmd_generate)
 
     build = sub.add_parser(
         "build", help="gated build: dbt build into a working file, GX checkpoints, atomic publish")
-    build.add_argument("--verbose", action="store_true", help="stream dbt's output")
+    build.add_argument("--verbose", action="store_true",
+                       help="stream dbt's own output (default: its node count every 10 s)")
     build.add_argument("--full-refresh", action="store_true",
                        help="rebuild everything instead of starting from the published warehouse")
     build.set_defaults(func=_cmd_build)
@@ -130,7 +149,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="generate sample data into TSQA_RAW_DIR, then the gated build")
     demo.add_argument("--scale", type=float, default=1.0)
     demo.add_argument("--seed", type=int, default=7)
-    demo.add_argument("--verbose", action="store_true", help="stream dbt's output")
+    demo.add_argument("--verbose", action="store_true",
+                      help="stream dbt's own output (default: its node count every 10 s)")
     demo.set_defaults(func=_cmd_demo)
     add_report_command(sub)
     return parser

@@ -332,7 +332,14 @@ POLICY_WATCH_AUDIT_RATE = 0.25
 # Audits, disputes, experiments, calibration, training, LERT.
 # ---------------------------------------------------------------------------------
 
-RANDOM_AUDIT_RATE = 0.12
+#: `random` audits: an equal-probability (Bernoulli) sample of the decisions of each
+#: decision month x queue x vendor, drawn independently of correctness and of every other
+#: audit, at a rate that differs by queue (high-harm queues are sampled more), as real QA
+#: programmes do. The same decision may also get a targeted, appeal or escalation audit.
+RANDOM_AUDIT_RATE = {
+    "video_general": 0.10, "video_minor_safety": 0.25, "live_stream": 0.16, "comments": 0.10,
+    "images": 0.10, "hate_harassment": 0.18, "violent_extremism": 0.22, "account_integrity": 0.10,
+}
 HIGH_HARM_TARGETED_RATE = 0.12
 NEW_HIRE_TARGETED_RATE = 0.15
 NEW_HIRE_DAYS = 30
@@ -692,9 +699,13 @@ _NEVER = 1 << 30
 
 
 class _Generator:
-    def __init__(self, out: Path, scale: float, seed: int, progress: bool, start: date, end: date) -> None:
+    def __init__(self, out: Path, scale: float, seed: int, progress: bool, start: date, end: date,
+                 truth: Path | None = None) -> None:
         if end < start:
             raise ValueError("end must not be before start")
+        if truth is not None and Path(truth).resolve().is_relative_to(Path(out).resolve()):
+            raise ValueError(f"the truth file {truth} must not be inside the landing folder {out}: "
+                             "the build would read it as a landing file; write it beside the folder")
         if scale <= 0:
             raise ValueError("scale must be positive")
         self.out = Path(out)
@@ -708,7 +719,10 @@ class _Generator:
         self.end_sec = self.fmt.epoch0 + self.n_days * _DAY - 1  # last second of the window
 
         # Independent random streams so one part's changes do not reshuffle the others.
-        names = ["roster", "dec", "audit", "dispute", "flush", "le", "esc", "rca", "cal", "train", "notes", "lert"]
+        # "sample" draws the random audits alone: the probability sample never depends on
+        # the other audit rules (or on how many draws they make).
+        names = ["roster", "dec", "audit", "dispute", "flush", "le", "esc", "rca", "cal", "train", "notes", "lert",
+                 "sample"]
         self.rng = {n: np.random.default_rng([self.seed, i, int(round(self.scale * 1000))]) for i, n in enumerate(names)}
 
         s = self.seeds
@@ -750,6 +764,9 @@ class _Generator:
         self.n_items = 0
         self.recent_requests: list[tuple[str, int]] = []
         self.spike_rca_planted = False
+        # The simulated truth per decision (only when asked for): id, correct, critical error.
+        self.truth_path = None if truth is None else Path(truth)
+        self.truth: list[pa.Table] = []
 
         self._build_tables()
         self.roster = self._plan_roster()
@@ -799,6 +816,7 @@ class _Generator:
                 self.pol_cum[r, qi, : len(pols)] = _cum(np.array(list(pols.values())))
         self.act_cum = _cum(np.array([POLICY_ACTIONS.get(p, (1.0, 0.0, 0.0)) for p in self.P]) + 1e-12)
         self.q_err = np.array([QUEUE_ERROR_FACTOR[q] for q in self.Q])
+        self.q_random = np.array([RANDOM_AUDIT_RATE[q] for q in self.Q])
         self.q_handle = np.array([QUEUE_HANDLE_FACTOR[q] for q in self.Q])
         self.q_high = np.array([self.seeds.queue_high_harm[q] for q in self.Q])
         self.q_surface = np.array([CONTENT_TYPES.index(self.seeds.queue_surface[q]) for q in self.Q])
@@ -1177,6 +1195,11 @@ class _Generator:
         content_num = (dec_no * 3_787_878_787 + 1_234_567) % 10**13
         dec_ids = _ids("D", dec_no, 8)
         user_ids = _ids("U", user_num, 12)
+        if self.truth_path is not None:
+            at_stake = np.where(ref_pol >= 0, ref_pol, mod_pol)
+            critical = (etype > 0) & (at_stake >= 0) & (self.tier[np.maximum(at_stake, 0)] == 1)
+            self.truth.append(pa.table({"decision_id": dec_ids, "is_correct": pa.array(etype == 0),
+                                        "is_critical_error": pa.array(critical)}))
         prefix = self.fmt.day_str(day) + "T"
         table = pa.table({
             "decision_id": dec_ids,
@@ -1209,7 +1232,7 @@ class _Generator:
         rng = self.rng["audit"]
         R = self.roster
         n = len(decided)
-        rand = rng.random(n) < RANDOM_AUDIT_RATE
+        rand = self.rng["sample"].random(n) < self.q_random[queue]
         t_rate = HIGH_HARM_TARGETED_RATE * self.q_high[queue]
         t_rate = t_rate + NEW_HIRE_TARGETED_RATE * (day - R.hired_day[mod] < NEW_HIRE_DAYS)
         t_rate = t_rate + EXPERIMENT_TARGETED_RATE * exp_unit
@@ -1222,15 +1245,21 @@ class _Generator:
                            np.where(etype == 1, APPEAL_RATE["over_enforcement"], APPEAL_RATE["other_error"]))
         appeal = enforce & (rng.random(n) < ap_rate)
         escal = (mod_act == A_ESCALATE) & (rng.random(n) < ESCALATION_AUDIT_RATE)
-        source = np.select([escal, appeal, rand, targeted], [3, 2, 0, 1], default=-1)
+        # At most one triggered audit per decision; the random one is drawn on its own.
+        triggered = np.select([escal, appeal, targeted], [3, 2, 1], default=-1)
+        dec_idx = np.concatenate([np.flatnonzero(rand), np.flatnonzero(triggered >= 0)])
+        src = np.concatenate([np.zeros(int(rand.sum()), dtype=np.int64), triggered[triggered >= 0]])
+        order = np.argsort(dec_idx, kind="stable")
+        dec_idx, src = dec_idx[order], src[order]
         spread = (AUDIT_DELAY_HOURS[1] - AUDIT_DELAY_HOURS[0]) * _HOUR
-        delay = AUDIT_DELAY_HOURS[0] * _HOUR + (rng.beta(1.2, 2.8, n) * spread).astype(np.int64)
-        delay = np.where(source == 2, np.maximum(delay, 24 * _HOUR), delay)
-        audited = decided + delay
-        sel = np.flatnonzero((source >= 0) & (audited <= self.end_sec))
-        u_rc = rng.random(n)
+        delay = AUDIT_DELAY_HOURS[0] * _HOUR + (rng.beta(1.2, 2.8, dec_idx.size) * spread).astype(np.int64)
+        delay = np.where(src == 2, np.maximum(delay, 24 * _HOUR), delay)
+        audited = decided[dec_idx] + delay
+        keep = audited <= self.end_sec
+        sel, src_sel, a_sec = dec_idx[keep], src[keep], audited[keep]
         if sel.size == 0:
             return
+        u_rc = rng.random(sel.size)
         auditors = np.flatnonzero(R.active(day) & (R.role == R_AUDITOR))
         m = sel.size
         a_no = self.n_audits + 1 + np.arange(m, dtype=np.int64)
@@ -1248,17 +1277,16 @@ class _Generator:
             codes, w = self.spike_mix
             rc[sp] = codes[rng.choice(len(codes), size=sp.size, p=w / w.sum())]
         # 0 no root cause, 1 in the first drop, 2 filled in by a later correction.
-        u = u_rc[sel]
+        u = u_rc
         rc_state = np.where(et == 0, 0, np.where(u < ROOT_CAUSE_AT_FIRST, 1,
                                                  np.where(u < ROOT_CAUSE_AT_FIRST + ROOT_CAUSE_LATER, 2, 0)))
         rc_first = np.where(rc_state == 1, rc, -1)
         notes = self._notes(et, user_ids.take(pa.array(sel)), ref_pol[sel])
-        a_sec = audited[sel]
         cols = {
             "audit_id": audit_ids,
             "decision_id": dec_ids.take(pa.array(sel)),
             "auditor_id": self.ids_pa.take(pa.array(auditors[rng.integers(0, auditors.size, m)])),
-            "audit_source": self.src_pa.take(pa.array(source[sel])),
+            "audit_source": self.src_pa.take(pa.array(src_sel)),
             "audited_at": self.fmt.ts(a_sec),
             "qa_action": self.A_pa.take(pa.array(ref_act[sel])),
             "qa_policy_code": _lookup(self.P_pa, ref_pol[sel]),
@@ -1738,14 +1766,37 @@ class _Generator:
                 rate = self.n_decisions / max(time.perf_counter() - t0, 1e-9)
                 print(f"generate: {self.start + timedelta(days=day)} {pct:4.0f}% "
                       f"{self.n_decisions:,} decisions ({rate:,.0f}/s)", file=sys.stderr, flush=True)
+        if self.truth_path is not None:
+            self._write_truth()
         return dict(self.counts)
+
+    def _write_truth(self) -> None:
+        """The simulated truth (what an auditor who is never wrong would say about every
+        decision), beside the landing folder: Parquet, one row per decision."""
+        assert self.truth_path is not None
+        schema = pa.schema([("decision_id", pa.string()), ("is_correct", pa.bool_()),
+                            ("is_critical_error", pa.bool_())])
+        table = pa.concat_tables(self.truth) if self.truth else schema.empty_table()
+        self.truth_path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.truth_path.with_name(self.truth_path.name + ".tmp")
+        pq.write_table(table, tmp, compression="snappy")
+        tmp.replace(self.truth_path)
 
 
 def generate(out: Path, scale: float = 1.0, seed: int = 7, progress: bool = True,
-             start: date = DEFAULT_START, end: date = DEFAULT_END) -> dict[str, int]:
+             start: date = DEFAULT_START, end: date = DEFAULT_END, truth: Path | None = None) -> dict[str, int]:
     """Write every entity of the raw contract under out/<entity>/ as daily drop files; return rows written per entity.
 
     Deterministic per (scale, seed, start, end). The entity folders are deleted first, so a
     re-run replaces the previous output. Scale 1 is about 20,000 moderation decisions.
+    With `truth`, also write the simulated truth (Parquet: decision_id, is_correct,
+    is_critical_error, one row per decision) to that file, which must lie outside `out`
+    (a landing folder holds landing files only); see ``truth_path_beside``.
     """
-    return _Generator(Path(out), scale, seed, progress, start, end).run()
+    return _Generator(Path(out), scale, seed, progress, start, end, truth).run()
+
+
+def truth_path_beside(out: Path) -> Path:
+    """The default truth file of a landing folder: ``<out>.truth.parquet`` beside it."""
+    out = Path(out)
+    return out.parent / f"{out.name}.truth.parquet"

@@ -14,7 +14,8 @@ atomic rename (``os.replace``).
   change, when that gives the same warehouse as a rebuild: the published file has a
   build state, the dbt project (models, macros, seeds, settings) and the key and as-of
   time are the ones it was built with, and every file it landed is still in the
-  folder, unchanged (size and modification time). Otherwise, or with
+  folder with the same content (SHA-256 of its bytes; a file whose size, mtime, ctime
+  and inode are unchanged keeps its recorded hash without being read again). Otherwise, or with
   ``--full-refresh``, the working file starts empty and everything is rebuilt; the
   step says why.
 - Readers (Tableau, notebooks) may hold the published file open read-only the whole
@@ -25,7 +26,8 @@ atomic rename (``os.replace``).
   exits non-zero and says which check failed and where the Data Docs are.
 - After the swap, the artefacts people open are written from the published file:
   dbt docs (generated from the working file just before the swap), one Tableau
-  ``.hyper`` extract per mart and the Monthly Quality Report page of the latest month.
+  ``.hyper`` extract per mart and the Monthly Quality Report page of the latest
+  complete month.
 
 ``audit`` (``tsqa validate``) and ``publish_working`` (``tsqa publish``) are the two
 halves of the gate on their own, for a working warehouse built by hand.
@@ -41,9 +43,10 @@ import os
 import re
 import shutil
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -51,7 +54,7 @@ from tsqa import validate as gx_validate
 from tsqa.dbt import DbtError, run_dbt
 from tsqa.hyper import write_extracts
 from tsqa.landing import IGNORE_VARIABLE, LANDING_ENTITIES, LANDING_SUFFIXES, list_landing
-from tsqa.report import write_report
+from tsqa.report import default_month, write_report
 from tsqa.settings import PROJECT_DIR, Settings
 
 Say = Callable[[str], None]
@@ -101,19 +104,27 @@ def _remove_database(database: Path) -> None:
 
 @contextlib.contextmanager
 def _build_lock(working: Path) -> Iterator[None]:
-    """One gated build per warehouse at a time (they share the working file)."""
-    working.parent.mkdir(parents=True, exist_ok=True)
-    lock_path = working.with_name(working.name + ".lock")
-    with lock_path.open("w") as handle:
+    """One gated build per warehouse folder at a time: they share the working file and
+    the artefacts beside it (Data Docs, reports, extracts). The lock is an flock on the
+    folder itself, so no lock file is left behind; the kernel drops it when the process
+    ends, however it ends."""
+    folder = working.parent
+    folder.mkdir(parents=True, exist_ok=True)
+    handle = os.open(folder, os.O_RDONLY)
+    try:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError as exc:
-            raise GateError("lock", f"another build of {working} is running (lock {lock_path}); "
+            raise GateError("lock", f"another build in {folder} is running (it writes {working.name}); "
                                     "wait for it to finish") from exc
+        # the 0-byte lock file earlier versions left beside the warehouse
+        working.with_name(working.name + ".lock").unlink(missing_ok=True)
         try:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+    finally:
+        os.close(handle)
 
 
 # ---------------------------------------------------------------------------
@@ -258,6 +269,13 @@ def _dbt_env(cfg: Settings, database: Path) -> dict[str, str]:
     return env
 
 
+#: dbt's target folder for gated builds. dbt keys its partial-parse state on the
+#: profile's connection settings (dbt-duckdb: path, temp_directory, plugins, ...) and
+#: on the env vars dbt_project.yml reads (TSQA_RAW_DIR, TSQA_AS_OF): the working file
+#: and the published one differ, so one folder shared with plain `dbt build` (target/)
+#: would re-parse the whole project every time the two alternate.
+GATE_TARGET = PROJECT_DIR / "target" / "gate"
+
 #: Where a build records what it was built from (read by the next build's plan).
 STATE_TABLE = "landing.tsqa_build_state"
 #: The dbt inputs whose change makes an incremental build unsafe.
@@ -268,6 +286,8 @@ _PROJECT_INPUTS = ("models", "macros", "seeds", "dbt_project.yml", "profiles.yml
 class BuildPlan:
     incremental: bool
     reason: str
+    #: the landing files as the plan saw them (hashed), when it looked at them
+    files: dict[str, LandedFile] | None = field(default=None, compare=False, repr=False)
 
 
 def project_fingerprint(cfg: Settings) -> str:
@@ -321,21 +341,58 @@ def key_unchanged(database: Path, key: str) -> bool:
     return row is not None and key_verifier(key, bytes.fromhex(row[0])) == row[1]
 
 
-def landing_files(raw_dir: Path) -> dict[str, list[int]]:
-    """``entity/file`` -> [size, mtime_ns] of every landing file."""
-    found: dict[str, list[int]] = {}
+#: What a build records of each landed file: its content hash, and the stat fields
+#: that let the next build reuse the hash instead of reading the file again.
+LandedFile = dict[str, Any]
+
+
+def file_sha256(path: Path) -> str:
+    """SHA-256 of a file's bytes, read in 1 MiB blocks (memory stays flat at any size)."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _stat_key(stat: os.stat_result) -> list[int]:
+    # ctime changes on every write and cannot be set back (unlike mtime), and a copy
+    # is a new inode: a file whose key is unchanged has not been written since.
+    return [stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino]
+
+
+def landing_files(raw_dir: Path, known: Mapping[str, Any] | None = None) -> dict[str, LandedFile]:
+    """``entity/file`` -> {"sha256", "stat"} of every landing file. The hash is taken
+    from ``known`` (an earlier build's record) when the file's size, mtime, ctime and
+    inode are what they were then, so an unchanged folder is not read again; any other
+    file is hashed (a copied or re-generated file with the same bytes hashes the same)."""
+    known = known or {}
+    found: dict[str, LandedFile] = {}
     for entity in LANDING_ENTITIES:
         folder = raw_dir / entity
         if not folder.is_dir():
             continue
         for path in sorted(folder.iterdir()):
             if path.name.endswith(LANDING_SUFFIXES) and path.is_file():
-                stat = path.stat()
-                found[f"{entity}/{path.name}"] = [stat.st_size, stat.st_mtime_ns]
+                name = f"{entity}/{path.name}"
+                key = _stat_key(path.stat())
+                earlier = known.get(name)
+                if isinstance(earlier, dict) and earlier.get("stat") == key and earlier.get("sha256"):
+                    found[name] = {"sha256": earlier["sha256"], "stat": key}
+                else:
+                    found[name] = {"sha256": file_sha256(path), "stat": key}
     return found
 
 
-def write_build_state(database: Path, fingerprint: str, files: dict[str, list[int]]) -> None:
+def same_content(landed: Any, present: LandedFile) -> bool:
+    """Whether a landed file (as an earlier build recorded it) still has its content.
+    Build states written before content hashes hold [size, mtime_ns]: compared by those."""
+    if isinstance(landed, dict):
+        return landed.get("sha256") == present["sha256"]
+    return list(landed) == present["stat"][:2]
+
+
+def write_build_state(database: Path, fingerprint: str, files: Mapping[str, LandedFile]) -> None:
     con = duckdb.connect(str(database))
     try:
         con.execute(f"create or replace table {STATE_TABLE} (project_fingerprint varchar, landing_files json)")
@@ -345,7 +402,7 @@ def write_build_state(database: Path, fingerprint: str, files: dict[str, list[in
         con.close()
 
 
-def read_build_state(database: Path) -> tuple[str, dict[str, list[int]]] | None:
+def read_build_state(database: Path) -> tuple[str, dict[str, Any]] | None:
     con = duckdb.connect(str(database), read_only=True)
     try:
         schema, table = STATE_TABLE.split(".")
@@ -378,15 +435,17 @@ def plan_build(cfg: Settings, published: Path, full_refresh: bool = False) -> Bu
         return BuildPlan(False, "the dbt project or TSQA_AS_OF changed since the last build")
     if not key_unchanged(published, cfg.pii_salt):
         return BuildPlan(False, "TSQA_PII_SALT changed since the last build")
-    present = landing_files(absolute(cfg.raw_dir))
+    present = landing_files(absolute(cfg.raw_dir), known=landed)
     gone = sorted(name for name in landed if name not in present)
     if gone:
-        return BuildPlan(False, f"{len(gone)} landed file(s) are no longer in the folder, e.g. {gone[0]}")
-    changed = sorted(name for name, stat in landed.items() if present[name] != stat)
+        return BuildPlan(False, f"{len(gone)} landed file(s) are no longer in the folder, e.g. {gone[0]}",
+                         present)
+    changed = sorted(name for name, record in landed.items() if not same_content(record, present[name]))
     if changed:
-        return BuildPlan(False, f"{len(changed)} landed file(s) changed since they were loaded, e.g. {changed[0]}")
+        return BuildPlan(False, f"{len(changed)} landed file(s) changed since they were loaded, e.g. {changed[0]}",
+                         present)
     new = len(present) - len(landed)
-    return BuildPlan(True, f"{new} new landing file(s)")
+    return BuildPlan(True, f"{new} new landing file(s)", present)
 
 
 # ---------------------------------------------------------------------------
@@ -598,7 +657,7 @@ def build(cfg: Settings, *, target_path: Path | None = None, verbose: bool = Fal
     started = time.monotonic()
     working, published = absolute(cfg.working_path), absolute(cfg.duckdb_path)
     raw_dir, docs = absolute(cfg.raw_dir), data_docs_dir(cfg)
-    target = target_path or PROJECT_DIR / "target"
+    target = target_path or GATE_TARGET
     previous_attempt = working.with_name(working.stem + ".previous.duckdb")
     steps = _Steps(8, say)
     say(f"tsqa build: {raw_dir} -> {published} (working file {working.name})")
@@ -625,14 +684,15 @@ def build(cfg: Settings, *, target_path: Path | None = None, verbose: bool = Fal
             if working.exists():
                 os.replace(working, previous_attempt)
             _remove_database(working)
-            files = landing_files(raw_dir)
+            files = plan.files if plan.files is not None else landing_files(raw_dir)
             fingerprint = project_fingerprint(cfg)
             if plan.incremental:
                 shutil.copyfile(published, working)
                 _invalidate_marker(working)   # the copy's marker belongs to the published build
             try:
                 result = run_dbt(["build", *([] if plan.incremental else ["--full-refresh"])],
-                                 env=_dbt_env(cfg, working), target_path=target, capture=not verbose)
+                                 env=_dbt_env(cfg, working), target_path=target, capture=not verbose,
+                                 progress=say)
             except DbtError as exc:
                 explained = explain_dbt_failure(str(exc), raw_dir)
                 raise GateError("dbt", "\n".join(["dbt build failed:", *(f"  {x}" for x in explained),
@@ -657,7 +717,7 @@ def build(cfg: Settings, *, target_path: Path | None = None, verbose: bool = Fal
             if not report.passed:
                 raise GateError("validation", "\n".join(
                     ["validation failed; nothing was published:", *report.summary(),
-                     f"Data Docs: {report.data_docs}"]))
+                     f"Validation review: {report.review}", f"Data Docs: {report.data_docs}"]))
 
         with steps.step("record the validation status in the reporting marts") as note:
             # the reporting marts show whether the build that holds them passed the gate
@@ -665,7 +725,7 @@ def build(cfg: Settings, *, target_path: Path | None = None, verbose: bool = Fal
             try:
                 run_dbt(["run", "--select", "tag:validation_status"],
                         env={**_dbt_env(cfg, working), "TSQA_GATE_STEP": "after_validation"},
-                        target_path=target, capture=not verbose)
+                        target_path=target, capture=not verbose, progress=say)
             except DbtError as exc:
                 raise GateError("dbt", "\n".join(["re-running the reporting marts failed:",
                                                   *(f"  {x}" for x in explain_dbt_failure(str(exc)))])) from exc
@@ -675,7 +735,7 @@ def build(cfg: Settings, *, target_path: Path | None = None, verbose: bool = Fal
             try:
                 run_dbt(["docs", "generate", "--static"],
                         env={**_dbt_env(cfg, working), "TSQA_GATE_STEP": "after_validation"},
-                        target_path=target, capture=not verbose)
+                        target_path=target, capture=not verbose, progress=say)
             except DbtError as exc:
                 raise GateError("dbt", "\n".join(["dbt docs generate failed:",
                                                   *(f"  {x}" for x in explain_dbt_failure(str(exc)))])) from exc
@@ -695,29 +755,61 @@ def build(cfg: Settings, *, target_path: Path | None = None, verbose: bool = Fal
             report_page = None
             month = latest_report_month(published)
             if month is not None:
-                report_page = write_report(published, month, data_docs=docs / "index.html")
+                report_page = write_report(published, month, data_docs=docs / "review.html")
             note.append(f"{len(extracts)} extracts" + (f", report {month}" if month else ", no month to report"))
     return Outcome(published, docs / "index.html", report, time.monotonic() - started,
                    dbt_docs=dbt_docs, extracts=extracts, report_page=report_page)
 
 
 def latest_report_month(database: Path) -> str | None:
-    """The latest month of the Monthly Quality Report mart ('2026-10'), if any."""
+    """The month the build's Monthly Quality Report shows ('2026-09'): the latest
+    complete month (``report.default_month``), if the mart has any month."""
     con = duckdb.connect(str(database), read_only=True)
     try:
-        month = con.execute("select max(month_start) from marts.mart_monthly_quality_report").fetchone()[0]
+        month = default_month(con)
     finally:
         con.close()
     return None if month is None else f"{month:%Y-%m}"
 
 
-def quarantine_summary(database: Path) -> list[tuple[str, int, int, int, int]]:
-    """Per entity: raw rows, current, quarantined, exact duplicates (for the demo)."""
+@dataclass(frozen=True)
+class QuarantineCounts:
+    """One entity's rows in ``quarantine.reconciliation``: raw = the other four."""
+
+    entity: str
+    raw: int
+    current: int
+    superseded: int
+    quarantined: int
+    exact_duplicates: int
+
+
+def quarantine_summary(database: Path) -> list[QuarantineCounts]:
+    """Per entity: raw rows, current, superseded, quarantined, exact duplicates."""
     con = duckdb.connect(str(database), read_only=True)
     try:
-        return con.execute(
-            "select entity, sum(raw_rows), sum(current_rows), sum(quarantined_rows), "
+        rows = con.execute(
+            "select entity, sum(raw_rows), sum(current_rows), sum(superseded_rows), sum(quarantined_rows), "
             "sum(exact_duplicate_rows) from quarantine.reconciliation group by entity order by entity"
         ).fetchall()
     finally:
         con.close()
+    return [QuarantineCounts(str(r[0]), *(int(x) for x in r[1:])) for r in rows]
+
+
+def quarantine_lines(counts: Sequence[QuarantineCounts]) -> list[str]:
+    """The demo's quarantine table (raw = current + superseded + quarantined + exact
+    duplicates on every row), and where to look only when something was quarantined."""
+    header = ("entity", "raw", "current", "superseded", "quarantined", "duplicates")
+    lines = ["quarantine (rows per entity; raw = current + superseded + quarantined + exact duplicates):",
+             f"  {header[0]:<24} {header[1]:>10} {header[2]:>10} {header[3]:>10} {header[4]:>11} {header[5]:>10}"]
+    for c in counts:
+        lines.append(f"  {c.entity:<24} {c.raw:>10,} {c.current:>10,} {c.superseded:>10,} {c.quarantined:>11,} "
+                     f"{c.exact_duplicates:>10,}")
+    held = [c.entity for c in counts if c.quarantined]
+    if held:
+        lines.append(f"  quarantined rows, with their reason: {', '.join(f'quarantine.{e}' for e in held)}; "
+                     "per file: quarantine.reconciliation")
+    else:
+        lines.append("  no row was quarantined; per file: quarantine.reconciliation")
+    return lines

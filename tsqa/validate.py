@@ -130,6 +130,11 @@ class Report:
         return all(run.success for run in self.runs)
 
     @property
+    def review(self) -> Path:
+        """The offline review page of this run (tsqa.review), beside the Data Docs index."""
+        return self.data_docs.with_name("review.html")
+
+    @property
     def blocking(self) -> list[Failure]:
         return [f for f in self.failures if f.severity == "error"]
 
@@ -701,14 +706,14 @@ def resolve_as_of(con: duckdb.DuckDBPyConnection, as_of: str | None) -> dt.datet
 
 
 def data_docs_site(folder: Path) -> dict[str, Any]:
-    """A local Data Docs site in ``folder``: one page per suite run plus the index.
-    Suite pages are left out: every validation page lists its expectations already."""
+    """A local Data Docs site in ``folder``: the index, one page per suite run and one
+    per expectation suite (the index links to both)."""
     return {
         "class_name": "SiteBuilder",
         "show_how_to_buttons": False,
         "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(folder)},
         "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
-        "site_section_builders": {"expectations": "0", "profiling": "0"},
+        "site_section_builders": {"profiling": "0"},
     }
 
 
@@ -748,6 +753,10 @@ def validate(
         )
         runs, failures = _run_gx(con, database, plans, config, data_docs_dir, run_id, say)
         report = Report(run_id, run_at, runs, failures, data_docs_dir / "index.html")
+        from tsqa.review import write_review
+
+        write_review(report, con, database)
+        say(f"  validation review written to {report.review} (works offline)")
         if write_results:
             record(con, report)
         return report

@@ -1,11 +1,17 @@
--- One row per month x queue with calibration sessions: the agreement statistics with
--- every (session, item) of the month's sessions as one unit, and the pooled reference
--- alignment of all the month's participant ratings. Sessions count in the month of
--- their session_date.
+-- One row per month x queue with calibration sessions, plus one per month with
+-- queue_code 'all' (every session of the month): the agreement statistics with every
+-- (session, item) of the month's sessions as one unit (pooled, never a mean of session
+-- statistics), Krippendorff's alpha and Gwet's AC1 with their 95% intervals, and the
+-- pooled reference alignment of all the month's participant ratings. Sessions count in
+-- the month of their session_date.
 with
 
 sessions as (
-    select * from {{ ref('int_calibration__sessions') }}
+    select * from {{ ref('int_calibration__session_groups') }}
+),
+
+monthly_intervals as (
+    select * from {{ ref('int_calibration__monthly_agreement_intervals') }}
 ),
 
 monthly_agreement as (
@@ -54,6 +60,17 @@ select
     monthly_agreement.percent_agreement,
     monthly_agreement.fleiss_kappa,
     monthly_agreement.krippendorff_alpha,
+    {{ agreement_ci_low('monthly_agreement.krippendorff_alpha', 'monthly_intervals.krippendorff_alpha_se',
+        'monthly_intervals.t975_alpha') }} as krippendorff_alpha_ci_low,
+    {{ agreement_ci_high('monthly_agreement.krippendorff_alpha', 'monthly_intervals.krippendorff_alpha_se',
+        'monthly_intervals.t975_alpha') }} as krippendorff_alpha_ci_high,
+    monthly_intervals.gwet_ac1,
+    {{ agreement_ci_low(
+        'monthly_intervals.gwet_ac1', 'monthly_intervals.gwet_ac1_se', 'monthly_intervals.t975_gwet'
+    ) }} as gwet_ac1_ci_low,
+    {{ agreement_ci_high(
+        'monthly_intervals.gwet_ac1', 'monthly_intervals.gwet_ac1_se', 'monthly_intervals.t975_gwet'
+    ) }} as gwet_ac1_ci_high,
     {{ safe_divide('participant_counts.ratings_matching_reference', 'participant_counts.ratings_with_reference') }}
         as reference_alignment,
     coalesce(monthly_agreement.krippendorff_alpha < 0.6, false) as needs_recalibration
@@ -66,3 +83,7 @@ left join monthly_agreement
     on
         session_counts.month_start = monthly_agreement.month_start
         and session_counts.queue_code = monthly_agreement.queue_code
+left join monthly_intervals
+    on
+        session_counts.month_start = monthly_intervals.month_start
+        and session_counts.queue_code = monthly_intervals.queue_code

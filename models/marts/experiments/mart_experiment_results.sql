@@ -1,9 +1,12 @@
--- One row per experiment x planned variant: units assigned, their decisions and audits
--- in the experiment window, accuracy with its Wilson interval and mean handle time; for
--- each non-control variant the comparison with control (difference in accuracy with
--- its Wald interval, relative lift, pooled z-test); and on every row the experiment's
--- sample-ratio-mismatch chi-square test of assigned units against the planned split
--- (metrics.md, "Experiments").
+-- One row per experiment x planned variant: units assigned, their decisions in the
+-- experiment window made at or after their assignment, accuracy over the random audits
+-- of those decisions with its Wilson interval, and mean handle time; for each
+-- non-control variant the comparison with control, the moderator being the unit of
+-- analysis (difference in accuracy, moderator cluster-robust standard error, z-test,
+-- interval, relative lift, Benjamini-Hochberg q-value over the experiment's
+-- comparisons); whether the result is final (as-of time past ended_on + 14 days); and
+-- on every row the experiment's sample-ratio-mismatch chi-square test of assigned units
+-- against the planned split (metrics.md, "Experiments").
 with
 
 planned_variants as (
@@ -22,11 +25,17 @@ audits as (
     select * from {{ ref('fct_qa_audits') }}
 ),
 
+as_of as (
+    select as_of from {{ ref('int_build__as_of') }}
+),
+
 window_decisions as (
-    -- decisions by the variant's units with a UTC decision date inside the window
+    -- decisions by the variant's units with a UTC decision date inside the window, made
+    -- at or after the unit's assignment (a decision before it is not the variant's)
     select
         unit_assignments.experiment_id,
         unit_assignments.variant,
+        unit_assignments.unit_id,
         decisions.decision_id,
         decisions.handle_time_s
     from unit_assignments
@@ -34,6 +43,7 @@ window_decisions as (
         on
             unit_assignments.unit_id = decisions.moderator_id
             and decisions.decision_date between unit_assignments.started_on and unit_assignments.ended_on
+            and unit_assignments.assigned_at <= decisions.decided_at
 ),
 
 variant_units as (
@@ -55,16 +65,45 @@ variant_decisions as (
     group by experiment_id, variant
 ),
 
-variant_audits as (
+unit_audits as (
+    -- the random audits of each unit's window decisions (the probability sample)
     select
         window_decisions.experiment_id,
         window_decisions.variant,
+        window_decisions.unit_id,
         count(*) as audits,
         count(*) filter (where audits.is_correct) as correct_audits
     from window_decisions
     inner join audits
         on window_decisions.decision_id = audits.decision_id
-    group by window_decisions.experiment_id, window_decisions.variant
+    where audits.audit_source = 'random'
+    group by window_decisions.experiment_id, window_decisions.variant, window_decisions.unit_id
+),
+
+unit_residuals as (
+    -- each moderator's squared residual total around its variant's accuracy
+    select
+        experiment_id,
+        variant,
+        audits,
+        correct_audits,
+        {{ cluster_squared_residual(
+            'correct_audits', 'audits',
+            'sum(correct_audits) over (partition by experiment_id, variant)'
+            ~ ' * 1.0 / sum(audits) over (partition by experiment_id, variant)') }} as squared_residual
+    from unit_audits
+),
+
+variant_audits as (
+    select
+        experiment_id,
+        variant,
+        cast(sum(audits) as bigint) as audits,
+        cast(sum(correct_audits) as bigint) as correct_audits,
+        count(*) as audited_units,
+        sum(squared_residual) as squared_residuals
+    from unit_residuals
+    group by experiment_id, variant
 ),
 
 variant_outcomes as (
@@ -73,10 +112,13 @@ variant_outcomes as (
         planned_variants.variant,
         planned_variants.planned_share,
         planned_variants.is_control,
+        planned_variants.ended_on,
         coalesce(variant_units.units, 0) as units,
         coalesce(variant_decisions.decisions, 0) as decisions,
         coalesce(variant_audits.audits, 0) as audits,
         coalesce(variant_audits.correct_audits, 0) as correct_audits,
+        coalesce(variant_audits.audited_units, 0) as audited_units,
+        coalesce(variant_audits.squared_residuals, 0) as squared_residuals,
         variant_decisions.mean_handle_time_s
     from planned_variants
     left join variant_units
@@ -97,7 +139,9 @@ control_outcomes as (
     select
         experiment_id,
         audits as control_audits,
-        correct_audits as control_correct_audits
+        correct_audits as control_correct_audits,
+        audited_units as control_audited_units,
+        squared_residuals as control_squared_residuals
     from variant_outcomes
     where is_control
 ),
@@ -131,63 +175,87 @@ srm_test as (
         srm_chi_square,
         {{ chi_square_sf('srm_chi_square', 'srm_degrees_of_freedom') }} as srm_p_value
     from srm_statistic
+),
+
+compared as (
+    select
+        variant_outcomes.*,
+        {{ safe_divide('variant_outcomes.correct_audits', 'variant_outcomes.audits') }} as accuracy,
+        {{ safe_divide('control_outcomes.control_correct_audits', 'control_outcomes.control_audits') }}
+            as control_accuracy,
+        case
+            when not variant_outcomes.is_control then
+                {{ safe_divide('variant_outcomes.correct_audits', 'variant_outcomes.audits') }}
+                - {{ safe_divide('control_outcomes.control_correct_audits', 'control_outcomes.control_audits') }}
+        end as accuracy_diff_vs_control,
+        case
+            when not variant_outcomes.is_control
+                then variant_outcomes.audited_units + control_outcomes.control_audited_units
+        end as clusters,
+        case
+            when not variant_outcomes.is_control then
+                {{ cluster_robust_diff_se(
+                    'variant_outcomes.audited_units + control_outcomes.control_audited_units',
+                    'control_outcomes.control_squared_residuals', 'control_outcomes.control_audits',
+                    'variant_outcomes.squared_residuals', 'variant_outcomes.audits') }}
+        end as diff_se
+    from variant_outcomes
+    left join control_outcomes
+        on variant_outcomes.experiment_id = control_outcomes.experiment_id
+),
+
+tested as (
+    -- z, p, interval and lift only where the standard error is usable (G >= 3, se > 0)
+    select
+        *,
+        case when diff_se > 0 then accuracy_diff_vs_control / diff_se end as z_score,
+        case
+            when diff_se > 0
+                then 2.0 * {{ normal_cdf('-abs(accuracy_diff_vs_control / diff_se)') }}
+        end as p_value,
+        case when diff_se > 0 then accuracy_diff_vs_control - {{ tsqa_z95() }} * diff_se end as diff_ci_low,
+        case when diff_se > 0 then accuracy_diff_vs_control + {{ tsqa_z95() }} * diff_se end as diff_ci_high,
+        case
+            when diff_se > 0
+                then {{ safe_divide('accuracy_diff_vs_control', 'control_accuracy') }}
+        end as relative_lift
+    from compared
+),
+
+adjusted as (
+    -- Benjamini-Hochberg over the non-control rows of one experiment (control p is null)
+    {{ bh_q_values('tested', 'p_value', ['experiment_id']) }}
 )
 
 select
-    variant_outcomes.experiment_id,
-    variant_outcomes.variant,
-    variant_outcomes.is_control,
-    variant_outcomes.planned_share,
-    variant_outcomes.units,
-    variant_outcomes.decisions,
-    variant_outcomes.audits,
-    variant_outcomes.correct_audits,
-    {{ safe_divide('variant_outcomes.correct_audits', 'variant_outcomes.audits') }} as accuracy,
-    {{ wilson_low('variant_outcomes.correct_audits', 'variant_outcomes.audits') }} as accuracy_ci_low,
-    {{ wilson_high('variant_outcomes.correct_audits', 'variant_outcomes.audits') }} as accuracy_ci_high,
-    variant_outcomes.mean_handle_time_s,
-    case
-        when not variant_outcomes.is_control then
-            {{ safe_divide('variant_outcomes.correct_audits', 'variant_outcomes.audits') }}
-            - {{ safe_divide('control_outcomes.control_correct_audits', 'control_outcomes.control_audits') }}
-    end as accuracy_diff_vs_control,
-    case
-        when not variant_outcomes.is_control then
-        {{ two_proportion_diff_ci_low(
-            'control_outcomes.control_correct_audits', 'control_outcomes.control_audits',
-            'variant_outcomes.correct_audits', 'variant_outcomes.audits') }}
-    end as diff_ci_low,
-    case
-        when not variant_outcomes.is_control then
-        {{ two_proportion_diff_ci_high(
-            'control_outcomes.control_correct_audits', 'control_outcomes.control_audits',
-            'variant_outcomes.correct_audits', 'variant_outcomes.audits') }}
-    end as diff_ci_high,
-    case
-        when not variant_outcomes.is_control then
-        {{ safe_divide(
-            safe_divide('variant_outcomes.correct_audits', 'variant_outcomes.audits')
-            ~ ' - ' ~ safe_divide('control_outcomes.control_correct_audits', 'control_outcomes.control_audits'),
-            safe_divide('control_outcomes.control_correct_audits', 'control_outcomes.control_audits')) }}
-    end as relative_lift,
-    case
-        when not variant_outcomes.is_control then
-        {{ two_proportion_z(
-            'control_outcomes.control_correct_audits', 'control_outcomes.control_audits',
-            'variant_outcomes.correct_audits', 'variant_outcomes.audits') }}
-    end as z_score,
-    case
-        when not variant_outcomes.is_control then
-        {{ two_proportion_p_value(
-            'control_outcomes.control_correct_audits', 'control_outcomes.control_audits',
-            'variant_outcomes.correct_audits', 'variant_outcomes.audits') }}
-    end as p_value,
+    adjusted.experiment_id,
+    adjusted.variant,
+    adjusted.is_control,
+    adjusted.planned_share,
+    adjusted.units,
+    adjusted.decisions,
+    adjusted.audits,
+    adjusted.correct_audits,
+    adjusted.audited_units,
+    adjusted.accuracy,
+    {{ wilson_low('adjusted.correct_audits', 'adjusted.audits') }} as accuracy_ci_low,
+    {{ wilson_high('adjusted.correct_audits', 'adjusted.audits') }} as accuracy_ci_high,
+    adjusted.mean_handle_time_s,
+    adjusted.accuracy_diff_vs_control,
+    cast(adjusted.clusters as bigint) as clusters,
+    adjusted.diff_se,
+    adjusted.diff_ci_low,
+    adjusted.diff_ci_high,
+    adjusted.relative_lift,
+    adjusted.z_score,
+    adjusted.p_value,
+    adjusted.q_value,
+    as_of.as_of > adjusted.ended_on + interval 14 day as is_final,
     srm_test.srm_degrees_of_freedom,
     srm_test.srm_chi_square,
     srm_test.srm_p_value,
     coalesce(srm_test.srm_p_value < 0.001, false) as srm_detected
-from variant_outcomes
-left join control_outcomes
-    on variant_outcomes.experiment_id = control_outcomes.experiment_id
+from adjusted
+cross join as_of
 left join srm_test
-    on variant_outcomes.experiment_id = srm_test.experiment_id
+    on adjusted.experiment_id = srm_test.experiment_id

@@ -1,7 +1,10 @@
--- Weekly p-chart of the error rate per queue (metrics.md, "Error trends"): weeks start
--- Monday (UTC) by audit date; a row for every queue-week with at least one audit. The
--- centre line is the pooled error rate of the 12 calendar weeks before (i-12 .. i-1),
--- the limits follow each week's own sample size.
+-- Weekly p-chart of the error rate per queue (metrics.md, "Error trends") over RANDOM
+-- audits only (the probability sample of the decisions: a change in the mix of targeted
+-- or appeal audits must not look like a change in quality): weeks start Monday (UTC) by
+-- audit date; a row for every queue-week with at least one random audit. The centre line
+-- is the pooled error rate of the 12 calendar weeks before (i-12 .. i-1), the limits
+-- follow each week's own sample size; the Laney p' limits also widen or narrow them by
+-- the between-week variation (sigma_z) of that baseline.
 with
 
 daily as (
@@ -15,6 +18,7 @@ weekly as (
         sum(audits) as audits,
         sum(errors) as errors
     from daily
+    where audit_source = 'random'
     group by 1, 2
 ),
 
@@ -53,14 +57,59 @@ charted as (
             and weekly.queue_code is not distinct from baselines.queue_code
 ),
 
+laney_baseline_z as (
+    -- z_j of each baseline week j of week i, standardised with week i's centre line
+    -- (only where that centre line is strictly between 0 and 1)
+    select
+        charted.week_start,
+        charted.queue_code,
+        baseline_weeks.week_start as baseline_week_start,
+        (baseline_weeks.errors * 1.0 / baseline_weeks.audits - charted.centre_line)
+        / sqrt(charted.centre_line * (1.0 - charted.centre_line) / baseline_weeks.audits) as z
+    from charted
+    inner join weekly as baseline_weeks
+        on
+            charted.queue_code is not distinct from baseline_weeks.queue_code
+            and baseline_weeks.week_start >= cast(charted.week_start - interval 84 day as date)
+            and charted.week_start > baseline_weeks.week_start
+    where charted.centre_line > 0 and charted.centre_line < 1
+),
+
+laney_moving_ranges as (
+    -- |z_j - z_j'| of consecutive baseline weeks with a row, in week order
+    select
+        week_start,
+        queue_code,
+        abs(z - lag(z) over (partition by week_start, queue_code order by baseline_week_start)) as moving_range
+    from laney_baseline_z
+),
+
+laney_sigma as (
+    -- mean moving range / 1.128 (d2 for ranges of two); null with fewer than two
+    -- baseline rows (no moving range)
+    select
+        week_start,
+        queue_code,
+        avg(moving_range) / 1.128 as sigma_z
+    from laney_moving_ranges
+    group by 1, 2
+),
+
 limits as (
     select
         charted.*,
-        {{ p_chart_ucl('centre_line', 'audits') }} as ucl,
-        {{ p_chart_lcl('centre_line', 'audits') }} as lcl,
+        laney_sigma.sigma_z,
+        {{ laney_ucl('charted.centre_line', 'charted.audits', 'laney_sigma.sigma_z') }} as laney_ucl,
+        {{ laney_lcl('charted.centre_line', 'charted.audits', 'laney_sigma.sigma_z') }} as laney_lcl,
+        {{ p_chart_ucl('charted.centre_line', 'charted.audits') }} as ucl,
+        {{ p_chart_lcl('charted.centre_line', 'charted.audits') }} as lcl,
         -- +1 above the centre line, -1 below, 0 on it, null without a centre line
-        sign(error_rate - centre_line) as side_of_centre_line
+        sign(charted.error_rate - charted.centre_line) as side_of_centre_line
     from charted
+    left join laney_sigma
+        on
+            charted.week_start = laney_sigma.week_start
+            and charted.queue_code is not distinct from laney_sigma.queue_code
 ),
 
 runs as (
@@ -108,7 +157,18 @@ select
         false
     ) as beyond_limits,
     coalesce(runs.weeks_on_same_side = 8, false) as run_of_8,
-    100.0 * (previous_weeks.error_rate - previous_weeks.previous_error_rate) as error_rate_change_wow
+    100.0 * (previous_weeks.error_rate - previous_weeks.previous_error_rate) as error_rate_change_wow,
+    previous_weeks.sigma_z,
+    previous_weeks.laney_ucl,
+    previous_weeks.laney_lcl,
+    coalesce(
+        previous_weeks.laney_ucl is not null
+        and (
+            previous_weeks.error_rate > previous_weeks.laney_ucl
+            or previous_weeks.error_rate < previous_weeks.laney_lcl
+        ),
+        false
+    ) as beyond_laney_limits
 from previous_weeks
 inner join runs
     on

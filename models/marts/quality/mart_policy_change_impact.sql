@@ -1,7 +1,10 @@
 -- Error rate before and after each policy change (metrics.md, "Policy-change impact"):
--- audits whose dispute-adjusted reference policy or moderator policy is the changed
--- policy, by decided_at in [effective_at - 28 days, effective_at) versus
--- [effective_at, effective_at + 28 days), with the pooled two-proportion z-test.
+-- RANDOM audits (the probability sample of the decisions; a policy watch adds targeted
+-- audits after a change, which must not read as a change in quality) whose
+-- dispute-adjusted reference policy or moderator policy is the changed policy, by
+-- decided_at in [effective_at - 28 days, effective_at) versus [effective_at,
+-- effective_at + 28 days), with the pooled two-proportion z-test and the
+-- Benjamini-Hochberg q-value over every change with a p-value (one family).
 -- Every policy change gets a row.
 with
 
@@ -27,6 +30,7 @@ windowed_audits as (
         )
         and policy_changes.before_window_start <= audits.decided_at
         and policy_changes.after_window_end > audits.decided_at
+    where audits.audit_source = 'random'
 ),
 
 window_counts as (
@@ -66,6 +70,11 @@ tested as (
         {{ two_proportion_z('errors_before', 'audits_before', 'errors_after', 'audits_after') }} as z_score,
         {{ two_proportion_p_value('errors_before', 'audits_before', 'errors_after', 'audits_after') }} as p_value
     from counts
+),
+
+adjusted as (
+    -- Benjamini-Hochberg over every change with a p_value (one family)
+    {{ bh_q_values('tested', 'p_value') }}
 )
 
 select
@@ -82,5 +91,6 @@ select
     error_rate_after - error_rate_before as difference,
     z_score,
     p_value,
-    coalesce(p_value < 0.05 and error_rate_after > error_rate_before, false) as significant_increase
-from tested
+    q_value,
+    coalesce(q_value < 0.05 and error_rate_after > error_rate_before, false) as significant_increase
+from adjusted

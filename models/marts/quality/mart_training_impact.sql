@@ -1,7 +1,10 @@
 -- Accuracy before and after each training course (metrics.md, "Training impact"): over
--- the moderators who completed it (first completion), their audits by decided_at in
--- [completed_at - 28 days, completed_at) versus [completed_at, completed_at + 28 days),
--- pooled, with the pooled two-proportion z-test of after vs before.
+-- the moderators who completed it (first completion), their random audits by decided_at
+-- in [completed_at - 28 days, completed_at) versus [completed_at, completed_at + 28 days).
+-- The moderator is the unit: mean_change is the mean of the per-moderator changes of the
+-- moderators with audits on both sides, p_value their two-sided paired t-test
+-- (macros/stats/student_t.sql), q_value Benjamini-Hochberg over the courses. The pooled
+-- accuracies are shown beside it.
 with
 
 completions as (
@@ -12,23 +15,38 @@ audits as (
     select * from {{ ref('fct_qa_audits') }}
 ),
 
+random_audits as (
+    -- the probability sample of decisions (raw_contract.md); other sources over-represent errors
+    select
+        moderator_id,
+        decided_at,
+        is_correct,
+        audit_id
+    from audits
+    where audit_source = 'random'
+),
+
 moderator_windows as (
-    -- one row per moderator x course, with that moderator's audits on each side
+    -- one row per moderator x course, with that moderator's random audits on each side
     select
         completions.course_code,
         completions.moderator_id,
-        count(audits.audit_id) filter (where audits.decided_at < completions.completed_at) as audits_before,
-        count(audits.audit_id) filter (where audits.decided_at < completions.completed_at and audits.is_correct)
-            as correct_before,
-        count(audits.audit_id) filter (where audits.decided_at >= completions.completed_at) as audits_after,
-        count(audits.audit_id) filter (where audits.decided_at >= completions.completed_at and audits.is_correct)
-            as correct_after
+        count(random_audits.audit_id) filter (where random_audits.decided_at < completions.completed_at)
+            as audits_before,
+        count(random_audits.audit_id) filter (
+            where random_audits.decided_at < completions.completed_at and random_audits.is_correct
+        ) as correct_before,
+        count(random_audits.audit_id) filter (where random_audits.decided_at >= completions.completed_at)
+            as audits_after,
+        count(random_audits.audit_id) filter (
+            where random_audits.decided_at >= completions.completed_at and random_audits.is_correct
+        ) as correct_after
     from completions
-    left join audits
+    left join random_audits
         on
-            completions.moderator_id = audits.moderator_id
-            and completions.before_window_start <= audits.decided_at
-            and completions.after_window_end > audits.decided_at
+            completions.moderator_id = random_audits.moderator_id
+            and completions.before_window_start <= random_audits.decided_at
+            and completions.after_window_end > random_audits.decided_at
     group by completions.course_code, completions.moderator_id
 ),
 
@@ -48,12 +66,13 @@ courses as (
     select
         course_code,
         count(*) as moderators,
-        count(accuracy_change) as moderators_with_both_sides,
+        count(accuracy_change) as paired_moderators,
         sum(audits_before) as audits_before,
         sum(correct_before) as correct_before,
         sum(audits_after) as audits_after,
         sum(correct_after) as correct_after,
-        avg(accuracy_change) as mean_change
+        avg(accuracy_change) as mean_change,
+        stddev_samp(accuracy_change) as sd_change
     from moderator_changes
     group by course_code
 ),
@@ -67,30 +86,47 @@ course_policies as (
 ),
 
 tested as (
+    -- paired t-test of the per-moderator changes: t = mean / (sd / sqrt(n)), df = n - 1;
+    -- undefined with fewer than two paired moderators or zero variance (scipy ttest_rel: nan)
     select
         courses.*,
         course_policies.policy_code,
-        {{ safe_divide('correct_before', 'audits_before') }} as accuracy_before,
-        {{ safe_divide('correct_after', 'audits_after') }} as accuracy_after,
-        {{ two_proportion_z('correct_before', 'audits_before', 'correct_after', 'audits_after') }} as z_score,
-        {{ two_proportion_p_value('correct_before', 'audits_before', 'correct_after', 'audits_after') }} as p_value
+        case
+            when courses.paired_moderators >= 2 and courses.sd_change > 0
+                then courses.mean_change / (courses.sd_change / sqrt(courses.paired_moderators))
+        end as t_statistic
     from courses
     left join course_policies on courses.course_code = course_policies.course_code
+),
+
+with_p as (
+    select
+        *,
+        {{ student_t_two_sided_p('t_statistic', 'paired_moderators - 1') }} as p_value  -- noqa: PRS
+    from tested
+),
+
+adjusted as (
+    -- one family: every course with a p-value
+    {{ bh_q_values('with_p', 'p_value') }}
 )
 
 select
     course_code,
     policy_code,
     cast(moderators as bigint) as moderators,
-    cast(moderators_with_both_sides as bigint) as moderators_with_both_sides,
+    cast(paired_moderators as bigint) as paired_moderators,
     cast(audits_before as bigint) as audits_before,
     cast(correct_before as bigint) as correct_before,
-    accuracy_before,
+    {{ safe_divide('correct_before', 'audits_before') }} as accuracy_before,
     cast(audits_after as bigint) as audits_after,
     cast(correct_after as bigint) as correct_after,
-    accuracy_after,
-    accuracy_after - accuracy_before as difference,
+    {{ safe_divide('correct_after', 'audits_after') }} as accuracy_after,
+    {{ safe_divide('correct_after', 'audits_after') }} - {{ safe_divide('correct_before', 'audits_before') }}
+        as difference,
     mean_change,
-    z_score,
-    p_value
-from tested
+    case when paired_moderators >= 2 then sd_change end as sd_change,
+    t_statistic,
+    p_value,
+    q_value
+from adjusted

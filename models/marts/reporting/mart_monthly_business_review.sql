@@ -74,7 +74,8 @@ quality_vendors as (
     select
         month_start,
         count(*) filter (where audits > 0) as vendors_with_audits,
-        count(*) filter (where target_met = false) as vendors_below_target
+        count(*) filter (where target_status = 'missed') as vendors_below_target,
+        count(*) filter (where target_status = 'inconclusive') as vendors_inconclusive
     from quality_report
     where vendor_code != 'all'
     group by month_start
@@ -87,19 +88,25 @@ calibration_session_summary as (
         month_start,
         count(*) as sessions,
         count(krippendorff_alpha) as sessions_with_alpha,
-        avg(krippendorff_alpha) as mean_krippendorff_alpha,
-        count(*) filter (where needs_recalibration) as sessions_needing_recalibration
+        count(*) filter (where needs_recalibration) as sessions_needing_recalibration,
+        count(*) filter (where agreement_uncertain) as sessions_agreement_uncertain
     from calibration_sessions
     group by month_start
 ),
 
 calibration_alignment as (
+    -- the month's pooled agreement and alignment: the `all` row (every (session, item)
+    -- of the month as one unit; metrics.md: never a mean of session alphas)
     select
         month_start,
-        sum(ratings_with_reference) as ratings_with_reference,
-        sum(ratings_matching_reference) as ratings_matching_reference
+        ratings_with_reference,
+        ratings_matching_reference,
+        krippendorff_alpha,
+        krippendorff_alpha_ci_low,
+        krippendorff_alpha_ci_high,
+        gwet_ac1
     from calibration_monthly
-    group by month_start
+    where queue_code = 'all'
 ),
 
 -- law-enforcement response ---------------------------------------------------------------
@@ -171,12 +178,18 @@ select
     quality_all.accuracy_ci_low,
     quality_all.accuracy_ci_high,
     quality_all.accuracy_target,
+    quality_all.target_status,
     quality_all.target_met,
+    quality_all.est_wrong_decisions,
+    quality_all.est_wrong_decisions_ci_low,
+    quality_all.est_wrong_decisions_ci_high,
+    quality_all.audited_accuracy_all_sources,
     quality_all.accuracy_change_mom,
     quality_all.critical_error_rate,
     quality_all.critical_error_rate_ci_low,
     quality_all.critical_error_rate_ci_high,
     quality_all.critical_error_rate_max,
+    quality_all.critical_status,
     quality_all.critical_target_met,
     quality_all.qa_score,
     quality_all.dispute_overturn_rate,
@@ -184,12 +197,18 @@ select
     quality_all.root_cause_1_share,
     cast(coalesce(quality_vendors.vendors_with_audits, 0) as bigint) as vendors_with_audits,
     cast(coalesce(quality_vendors.vendors_below_target, 0) as bigint) as vendors_below_target,
+    cast(coalesce(quality_vendors.vendors_inconclusive, 0) as bigint) as vendors_inconclusive,
     -- calibration
     cast(coalesce(calibration_session_summary.sessions, 0) as bigint) as calibration_sessions,
     cast(coalesce(calibration_session_summary.sessions_with_alpha, 0) as bigint) as calibration_sessions_with_alpha,
-    calibration_session_summary.mean_krippendorff_alpha,
+    calibration_alignment.krippendorff_alpha as calibration_krippendorff_alpha,
+    calibration_alignment.krippendorff_alpha_ci_low as calibration_krippendorff_alpha_ci_low,
+    calibration_alignment.krippendorff_alpha_ci_high as calibration_krippendorff_alpha_ci_high,
+    calibration_alignment.gwet_ac1 as calibration_gwet_ac1,
     cast(coalesce(calibration_session_summary.sessions_needing_recalibration, 0) as bigint)
         as sessions_needing_recalibration,
+    cast(coalesce(calibration_session_summary.sessions_agreement_uncertain, 0) as bigint)
+        as sessions_agreement_uncertain,
     cast(coalesce(calibration_alignment.ratings_with_reference, 0) as bigint) as calibration_ratings_with_reference,
     {{ safe_divide(
         'calibration_alignment.ratings_matching_reference',

@@ -1,7 +1,11 @@
 -- The Monthly Quality Report: one row per month_start x vendor_code, plus a row with
--- vendor_code 'all' per month. Every count is pooled from the quality marts (audit counts
--- from mart_quality_daily, decisions from mart_quality_monthly) and every rate is a ratio
--- of those pooled counts, so the 'all' row is never an average of vendor rates.
+-- vendor_code 'all' per month. The headline (accuracy, its interval, target_status,
+-- critical error rate, estimated wrong decisions) is the population estimate of
+-- mart_decision_quality_monthly (queue 'all'; decision month): the accuracy of the
+-- DECISIONS from their random sample. Beside it, the all-source audited accuracy (the
+-- audit operation's view) and the audit activity of the month (audit counts from
+-- mart_quality_daily by audit month, decisions from mart_quality_monthly), pooled, so
+-- the 'all' row is never an average of vendor rates.
 -- Root causes: vendor rows from fct_qa_audits (mart_root_cause_pareto has no vendor),
 -- the 'all' row from mart_root_cause_pareto summed over queues; tests prove both agree.
 
@@ -13,6 +17,10 @@ quality_daily as (
 
 quality_monthly as (
     select * from {{ ref('mart_quality_monthly') }}
+),
+
+decision_quality as (
+    select * from {{ ref('mart_decision_quality_monthly') }}
 ),
 
 root_cause_pareto as (
@@ -91,9 +99,7 @@ vendor_decision_counts as (
     select
         month_start,
         vendor_code,
-        sum(decisions) as decisions,
-        count(*) filter (where target_met = false) as queue_slices_below_target,
-        count(*) filter (where target_met is not null) as queue_slices_with_target_status
+        sum(decisions) as decisions
     from quality_monthly
     group by month_start, vendor_code
 ),
@@ -104,11 +110,41 @@ decision_counts as (
     select
         month_start,
         'all' as vendor_code,
-        sum(decisions) as decisions,
-        sum(queue_slices_below_target) as queue_slices_below_target,
-        sum(queue_slices_with_target_status) as queue_slices_with_target_status
+        sum(decisions) as decisions
     from vendor_decision_counts
     group by month_start
+),
+
+queue_slice_cells as (
+    -- the queue x vendor cells of the population estimate (three-state verdicts), under
+    -- their vendor and under 'all'
+    select
+        month_start,
+        vendor_code as report_vendor_code,
+        target_status,
+        below_target_significant
+    from decision_quality
+    where not is_rollup
+    union all
+    select
+        month_start,
+        'all' as report_vendor_code,
+        target_status,
+        below_target_significant
+    from decision_quality
+    where not is_rollup
+),
+
+queue_slice_verdicts as (
+    select
+        month_start,
+        report_vendor_code as vendor_code,
+        count(*) filter (where target_status = 'missed') as queue_slices_below_target,
+        count(*) filter (where target_status = 'inconclusive') as queue_slices_inconclusive,
+        count(*) filter (where below_target_significant) as queue_slices_below_target_significant,
+        count(*) filter (where target_status is not null) as queue_slices_with_target_status
+    from queue_slice_cells
+    group by month_start, report_vendor_code
 ),
 
 slices as (
@@ -135,9 +171,7 @@ counts as (
         coalesce(audit_counts.score_sum, 0) as score_sum,
         coalesce(audit_counts.disputes, 0) as disputes,
         coalesce(audit_counts.resolved_disputes, 0) as resolved_disputes,
-        coalesce(audit_counts.overturned_disputes, 0) as overturned_disputes,
-        coalesce(decision_counts.queue_slices_below_target, 0) as queue_slices_below_target,
-        coalesce(decision_counts.queue_slices_with_target_status, 0) as queue_slices_with_target_status
+        coalesce(audit_counts.overturned_disputes, 0) as overturned_disputes
     from slices
     left join audit_counts
         on
@@ -180,13 +214,33 @@ rates as (
     select
         counts.*,
         {{ safe_divide('counts.audits', 'counts.decisions') }} as audit_sample_rate,
-        {{ safe_divide('counts.correct', 'counts.audits') }} as accuracy,
-        {{ wilson_low('counts.correct', 'counts.audits') }} as accuracy_ci_low,
-        {{ wilson_high('counts.correct', 'counts.audits') }} as accuracy_ci_high,
-        {{ wilson_half_width('counts.correct', 'counts.audits') }} as margin_of_error,
-        {{ safe_divide('counts.critical_errors', 'counts.audits') }} as critical_error_rate,
-        {{ wilson_low('counts.critical_errors', 'counts.audits') }} as critical_error_rate_ci_low,
-        {{ wilson_high('counts.critical_errors', 'counts.audits') }} as critical_error_rate_ci_high,
+        -- the headline: the population estimate (decision month, random audits)
+        decision_quality.accuracy,
+        decision_quality.accuracy_ci_low,
+        decision_quality.accuracy_ci_high,
+        decision_quality.accuracy_se,
+        decision_quality.effective_sample_size,
+        decision_quality.margin_of_error,
+        decision_quality.sample_adequate,
+        decision_quality.target_status,
+        decision_quality.below_target_significant,
+        decision_quality.critical_error_rate,
+        decision_quality.critical_error_rate_ci_low,
+        decision_quality.critical_error_rate_ci_high,
+        decision_quality.critical_status,
+        decision_quality.random_audits,
+        decision_quality.coverage,
+        decision_quality.covered_decisions,
+        decision_quality.est_wrong_decisions,
+        decision_quality.est_wrong_decisions_ci_low,
+        decision_quality.est_wrong_decisions_ci_high,
+        decision_quality.audited_accuracy_all_sources,
+        decision_quality.selection_bias_points,
+        coalesce(queue_slice_verdicts.queue_slices_below_target, 0) as queue_slices_below_target,
+        coalesce(queue_slice_verdicts.queue_slices_inconclusive, 0) as queue_slices_inconclusive,
+        coalesce(queue_slice_verdicts.queue_slices_below_target_significant, 0)
+            as queue_slices_below_target_significant,
+        coalesce(queue_slice_verdicts.queue_slices_with_target_status, 0) as queue_slices_with_target_status,
         {{ safe_divide('counts.score_sum', 'counts.audits') }} as qa_score,
         {{ safe_divide('counts.overturned_disputes', 'counts.resolved_disputes') }} as dispute_overturn_rate,
         targets_in_effect.accuracy_target,
@@ -199,6 +253,15 @@ rates as (
         on
             counts.month_start = targets_in_effect.month_start
             and counts.vendor_code = targets_in_effect.vendor_code
+    left join decision_quality
+        on
+            counts.month_start = decision_quality.month_start
+            and decision_quality.queue_code = 'all'
+            and counts.vendor_code = decision_quality.vendor_code
+    left join queue_slice_verdicts
+        on
+            counts.month_start = queue_slice_verdicts.month_start
+            and counts.vendor_code = queue_slice_verdicts.vendor_code
 ),
 
 with_previous as (
@@ -296,10 +359,23 @@ select
     with_previous.accuracy,
     with_previous.accuracy_ci_low,
     with_previous.accuracy_ci_high,
+    with_previous.accuracy_se,
+    with_previous.effective_sample_size,
+    cast(with_previous.random_audits as bigint) as random_audits,
+    with_previous.coverage,
+    cast(with_previous.covered_decisions as bigint) as covered_decisions,
     with_previous.margin_of_error,
+    with_previous.target_status,
+    coalesce(with_previous.below_target_significant, false) as below_target_significant,
+    with_previous.est_wrong_decisions,
+    with_previous.est_wrong_decisions_ci_low,
+    with_previous.est_wrong_decisions_ci_high,
+    with_previous.audited_accuracy_all_sources,
+    with_previous.selection_bias_points,
     with_previous.critical_error_rate,
     with_previous.critical_error_rate_ci_low,
     with_previous.critical_error_rate_ci_high,
+    with_previous.critical_status,
     with_previous.qa_score,
     with_previous.dispute_overturn_rate,
     with_previous.accuracy_target,
@@ -307,19 +383,14 @@ select
     with_previous.audit_sample_rate_target,
     with_previous.margin_of_error_max,
     with_previous.target_effective_from,
-    case
-        when with_previous.audits > 0 and with_previous.accuracy_target is not null
-            then with_previous.accuracy >= with_previous.accuracy_target
-    end as target_met,
-    case
-        when with_previous.audits > 0 and with_previous.critical_error_rate_max is not null
-            then with_previous.critical_error_rate <= with_previous.critical_error_rate_max
-    end as critical_target_met,
-    case
-        when with_previous.audits > 0 and with_previous.margin_of_error_max is not null
-            then with_previous.margin_of_error <= with_previous.margin_of_error_max
-    end as sample_adequate,
+    -- a verdict only where the sample can carry it: null when inconclusive
+    case with_previous.target_status when 'met' then true when 'missed' then false end as target_met,
+    case with_previous.critical_status when 'within' then true when 'exceeded' then false end
+        as critical_target_met,
+    with_previous.sample_adequate,
     cast(with_previous.queue_slices_below_target as bigint) as queue_slices_below_target,
+    cast(with_previous.queue_slices_inconclusive as bigint) as queue_slices_inconclusive,
+    cast(with_previous.queue_slices_below_target_significant as bigint) as queue_slices_below_target_significant,
     cast(with_previous.queue_slices_with_target_status as bigint) as queue_slices_with_target_status,
     100.0 * (with_previous.accuracy - with_previous.previous_accuracy) as accuracy_change_mom,
     100.0 * (with_previous.critical_error_rate - with_previous.previous_critical_error_rate)

@@ -17,7 +17,6 @@ sessions as (
     select
         month_start,
         count(*) as sessions,
-        avg(krippendorff_alpha) as mean_alpha,
         count(*) filter (where needs_recalibration) as needing_recalibration
     from {{ ref('mart_calibration_sessions') }}
     group by month_start
@@ -26,8 +25,12 @@ sessions as (
 calibration_monthly as (
     select
         month_start,
-        sum(sessions) as sessions,
-        sum(ratings_matching_reference) * 1.0 / nullif(sum(ratings_with_reference), 0) as reference_alignment
+        sum(sessions) filter (where queue_code <> 'all') as sessions,
+        sum(ratings_matching_reference) filter (where queue_code <> 'all') * 1.0
+        / nullif(sum(ratings_with_reference) filter (where queue_code <> 'all'), 0) as reference_alignment,
+        -- the pooled alpha is the `all` row's (every session item of the month as a unit),
+        -- never a mean of session (or queue) alphas
+        max(krippendorff_alpha) filter (where queue_code = 'all') as pooled_alpha
     from {{ ref('mart_calibration_monthly') }}
     group by month_start
 ),
@@ -79,8 +82,7 @@ where
     or review.calibration_sessions != coalesce(sessions.sessions, 0)
     or review.calibration_sessions != coalesce(calibration_monthly.sessions, 0)
     or review.sessions_needing_recalibration != coalesce(sessions.needing_recalibration, 0)
-    or not (review.mean_krippendorff_alpha is not distinct from sessions.mean_alpha
-        or abs(review.mean_krippendorff_alpha - sessions.mean_alpha) < 1e-12)
+    or review.calibration_krippendorff_alpha is distinct from calibration_monthly.pooled_alpha
     or not (review.calibration_reference_alignment is not distinct from calibration_monthly.reference_alignment
         or abs(review.calibration_reference_alignment - calibration_monthly.reference_alignment) < 1e-12)
     or review.le_requests != coalesce(sla.requests, 0)

@@ -25,6 +25,7 @@ help:
 	@echo "make sql     - a DuckDB shell on the published warehouse, read-only (make sql < query.sql)"
 	@echo "make analysis NAME=experiment_readout [VARS='{experiment_id: EXP-01}'] - compile and run analyses/NAME.sql"
 	@echo "make dbt ARGS='...' - any dbt command, e.g. ARGS='build --select mart_quality_monthly'"
+	@echo "make mf MF_ARGS='...' - the semantic layer (MetricFlow), e.g. MF_ARGS='list metrics'"
 	@echo "make docs    - dbt docs (HTML) for the current warehouse"
 	@echo "make bench   - the performance benchmark (writes BENCHMARKS.md)"
 

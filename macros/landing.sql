@@ -20,7 +20,8 @@
 
     Personal data: columns marked `pii_drop` in `raw_contract()` are never stored and
     `pii_hash` columns are replaced by a keyed hash as they land. Reject lines of an
-    entity with personal data keep no raw text (the file and line say where to look).
+    entity keep no raw text, whatever the entity (any file may hold personal data: a
+    decisions file dropped in another folder); the file and line say where to look.
 -#}
 
 {% macro tsqa_landing_listing() -%}
@@ -198,7 +199,6 @@
     {%- set kept = [] -%}
     {%- for c in columns if c not in spec["pii_drop"] -%}{%- do kept.append(c) -%}{%- endfor -%}
     {%- set personal = spec["pii_drop"] + spec["pii_hash"] -%}
-    {%- set has_pii = personal | length > 0 -%}
     {%- set csv_files = landing_new_files(entity, "csv") -%}
     {%- set parquet_files = landing_new_files(entity, "parquet") -%}
     {%- set parquet_columns = {} -%}
@@ -376,6 +376,23 @@ csv_headers as (
     where line = 1
 ),
 
+-- a header line again further down (files concatenated with `cat`): every value of the
+-- line is a contract column name. Its columns may be in another order (user_id and
+-- content_id swapped), so from that line to the end of the file nothing is read under
+-- a column name: the lines are schema_mismatch and keep no value
+csv_repeated_headers as (
+    select
+        filename,
+        min(line) as first_line
+    from csv_lines
+    where
+        line > 1
+        {% for c in columns -%}
+        and lower(trim({{ c }})) in ({% for k in columns %}'{{ k }}'{{ ", " if not loop.last }}{% endfor %})
+        {% endfor %}
+    group by filename
+),
+
 -- one row per physical data line of a malformed record: a record whose quote was
 -- left open is split back into the lines it swallowed
 csv_reject_rows as (
@@ -414,21 +431,27 @@ csv_file_facts as (
 csv_rows_unchecked as (
     select
         {% for c in columns -%}
-        {% if has_pii -%}
-        -- a file whose header is not the contract's may hold personal data under any
-        -- column (user_id and content_id swapped): its rows keep no raw value
-        case when coalesce(csv_headers.header_ok, false) then csv_lines.{{ c }} end as {{ c }},
-        {%- else -%}
-        csv_lines.{{ c }},
-        {%- endif %}
+        -- a file whose header is not the contract's (or that repeats a header further
+        -- down) may hold personal data under any column (user_id and content_id swapped,
+        -- or a decisions file in another entity's folder): those rows keep no raw value
+        case
+            when coalesce(csv_headers.header_ok, false)
+                and csv_lines.line < coalesce(repeated.first_line, csv_lines.line + 1)
+                then csv_lines.{{ c }}
+        end as {{ c }},
         {% endfor -%}
         csv_lines.filename,
         'csv' as file_format,
         csv_lines.line,
-        case when not coalesce(csv_headers.header_ok, false) then 'schema_mismatch' end as malformed_reason,
+        case
+            when not coalesce(csv_headers.header_ok, false)
+                or csv_lines.line >= coalesce(repeated.first_line, csv_lines.line + 1)
+                then 'schema_mismatch'
+        end as malformed_reason,
         null::varchar as raw_line
     from csv_lines
     left join csv_headers on csv_lines.filename = csv_headers.filename
+    left join csv_repeated_headers as repeated on csv_lines.filename = repeated.filename
     where csv_lines.line > 1
     union all
     select
@@ -446,11 +469,10 @@ csv_rows_unchecked as (
             when rejects.error_type = 'LINE SIZE OVER MAXIMUM' then 'line_too_long'
             else 'unparseable'
         end as malformed_reason,
-        {% if has_pii -%}
+        -- never the malformed line's text: a line of any file may hold personal data
+        -- (a decisions file dropped in a folder whose entity has none, a column added
+        -- upstream); the file and line say where to look
         null::varchar as raw_line
-        {%- else -%}
-        rejects.raw_line
-        {%- endif %}
     from csv_reject_rows as rejects
     left join csv_headers on rejects.filename = csv_headers.filename
     where rejects.line > 1 and trim(rejects.raw_line, ' ' || chr(9) || chr(13)) <> ''
@@ -475,7 +497,7 @@ csv_rows as (
 parquet_rows as (
     select
         {% for c in columns -%}
-        {% if c in parquet_columns and has_pii and drifted_parquet -%}
+        {% if c in parquet_columns and drifted_parquet -%}
         case when filename not in {{ tsqa_in_list(drifted_parquet) }}
             then cast({{ c }} as varchar) end as {{ c }},
         {%- elif c in parquet_columns -%}

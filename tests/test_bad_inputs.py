@@ -159,15 +159,57 @@ def test_broken_quotes(warehouse: Warehouse, landing: Landing) -> None:
         ("moderation_decisions", "moderation_decisions_2026-10-03.csv")] == (4, 1, 0, 3, 0)
 
 
-def test_broken_quotes_keep_the_raw_line_where_the_entity_has_no_personal_data(
+def test_broken_quotes_keep_no_raw_line_whatever_the_entity(
         warehouse: Warehouse, landing: Landing) -> None:
     landing.raw("policy_changes", "policy_changes_2026-10-01.csv",
                 b'policy_code,version,effective_at,change_type,summary\n'
                 b'MS-01,v2,2026-10-01T00:00:00Z,clarification,"Clarified "nudity" examples\n')
     build_landing(warehouse)
     assert warehouse.query("select line, reason, raw_line from quarantine.policy_changes") == [
-        (2, "broken_quotes", 'MS-01,v2,2026-10-01T00:00:00Z,clarification,"Clarified "nudity" examples')]
+        (2, "broken_quotes", None)]
     assert_reconciled(warehouse, landing)
+
+
+def _text_anywhere(warehouse: Warehouse, needle: str) -> list[str]:
+    """Every table column of the warehouse whose text contains ``needle``."""
+    found = []
+    for schema, table, column in warehouse.query(
+            "select table_schema, table_name, column_name from information_schema.columns "
+            "where data_type = 'VARCHAR' and table_catalog = current_database()"):
+        if warehouse.scalar(f'select count(*) from "{schema}"."{table}" '
+                            f'where contains("{column}", ?)', [needle]):
+            found.append(f"{schema}.{table}.{column}")
+    return found
+
+
+def test_a_header_repeated_further_down_or_a_misplaced_file_keeps_no_raw_id(
+        warehouse: Warehouse, landing: Landing) -> None:
+    """Two files concatenated with `cat`, the second with user_id and content_id
+    swapped in its header: from that header line on nothing is read under a column
+    name (schema_mismatch, no values), so the user ids do not land in content_id. And
+    a decisions line in a folder whose entity holds no personal data (escalations):
+    its text is not kept either."""
+    swapped = DECISION_HEADER.replace("content_id,user_id", "user_id,content_id")
+    landing.raw("moderation_decisions", "moderation_decisions_2026-10-03.csv",
+                (DECISION_HEADER + "\n" + decision_line("D3") + "\n" + swapped + "\n"
+                 + decision_line("D4", content_id="U-SECRET-4", user_id="C4") + "\n"
+                 + decision_line("D5", content_id="U-SECRET-5", user_id="C5") + "\n").encode())
+    landing.raw("escalations", "escalations_2026-10-03.csv",
+                ("escalation_id,created_at,source,severity,queue_code,request_id,status,resolved_at,"
+                 "mitigated_at,root_cause_code\n" + decision_line("D6", user_id="U-SECRET-6") + "\n").encode())
+    build_landing(warehouse)
+    assert statuses(warehouse, "moderation_decisions", "decision_id")[2:] == [
+        ("moderation_decisions_2026-10-03.csv", 2, "D3", "current", None),
+        ("moderation_decisions_2026-10-03.csv", 3, None, "quarantined", "schema_mismatch"),
+        ("moderation_decisions_2026-10-03.csv", 4, None, "quarantined", "schema_mismatch"),
+        ("moderation_decisions_2026-10-03.csv", 5, None, "quarantined", "schema_mismatch"),
+    ]
+    assert warehouse.query("select line, reason, raw_line from quarantine.escalations") == [
+        (2, "wrong_column_count", None)]
+    for secret in ("U-SECRET-4", "U-SECRET-5", "U-SECRET-6"):
+        assert _text_anywhere(warehouse, secret) == [], secret
+    assert assert_reconciled(warehouse, landing)[
+        ("moderation_decisions", "moderation_decisions_2026-10-03.csv")] == (4, 1, 0, 3, 0)
 
 
 def test_invalid_utf8(warehouse: Warehouse, landing: Landing) -> None:

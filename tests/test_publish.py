@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import hmac
+import json
 import os
 import re
 import shutil
@@ -490,6 +492,17 @@ def test_publish_only_a_working_file_whose_own_build_and_validation_passed(
     with duckdb.connect(str(working)) as con:
         con.execute(f"update {publish.MARKER_TABLE} set validation_run_id = "
                     "(select max(run_id) from marts.validation_runs), validation_passed = true")
+    # never a publication under the public development key, nor under another key than
+    # the one the working file was built with (a plain `dbt build` falls back to the
+    # development key without a word)
+    monkeypatch.delenv("TSQA_PII_SALT")
+    assert cli.main(["publish"]) == 1
+    assert "TSQA_PII_SALT is not set" in capsys.readouterr().err
+    monkeypatch.setenv("TSQA_PII_SALT", "another key")
+    assert cli.main(["publish"]) == 1
+    assert "was not built by `tsqa build` with the key now in TSQA_PII_SALT" in capsys.readouterr().err
+    monkeypatch.setenv("TSQA_PII_SALT", environment(tmp_path)["TSQA_PII_SALT"])
+    assert digest(published) == before
     subprocess.run(["chattr", "+i", str(published.parent)], check=True)
     try:
         assert cli.main(["publish"]) == 1
@@ -503,22 +516,37 @@ def test_publish_only_a_working_file_whose_own_build_and_validation_passed(
 def test_landing_files_are_hashed_by_content_and_rehashed_only_when_written(tmp_path: Path) -> None:
     landing = Landing(tmp_path / "raw")
     path = landing.raw("qa_audits", "qa_audits_2026-10-01.csv", b"audit_id\nA1\n")
-    first = publish.landing_files(landing.root)
+    key = "a test key"
+
+    def keyed(content: bytes) -> str:
+        return hmac.new(key.encode(), content, hashlib.sha256).hexdigest()
+
+    first = publish.landing_files(landing.root, key)
     assert first == {"qa_audits/qa_audits_2026-10-01.csv": {
-        "sha256": hashlib.sha256(b"audit_id\nA1\n").hexdigest(), "stat": first[next(iter(first))]["stat"]}}
+        "hmac_sha256": keyed(b"audit_id\nA1\n"), "stat": first[next(iter(first))]["stat"]}}
+    # keyed: a plain hash of a landing file is an unkeyed hash of the ids in it
+    assert hashlib.sha256(b"audit_id\nA1\n").hexdigest() not in json.dumps(first)
     # an unchanged file keeps the recorded hash without being read (a planted hash shows it)
-    planted = {name: {**record, "sha256": "recorded"} for name, record in first.items()}
-    assert next(iter(publish.landing_files(landing.root, known=planted).values()))["sha256"] == "recorded"
+    planted = {name: {**record, "hmac_sha256": "recorded"} for name, record in first.items()}
+    assert next(iter(publish.landing_files(landing.root, key, known=planted).values()))["hmac_sha256"] == "recorded"
     # same size, modification time set back: the write changed ctime, so it is read again
     stat = path.stat()
     path.write_bytes(b"audit_id\nA2\n")
     os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
-    again = publish.landing_files(landing.root, known=planted)
-    assert next(iter(again.values()))["sha256"] == hashlib.sha256(b"audit_id\nA2\n").hexdigest()
+    again = publish.landing_files(landing.root, key, known=planted)
+    assert next(iter(again.values()))["hmac_sha256"] == keyed(b"audit_id\nA2\n")
     assert not publish.same_content(first["qa_audits/qa_audits_2026-10-01.csv"],
                                     again["qa_audits/qa_audits_2026-10-01.csv"])
     # the same bytes in another file (a copy, a re-generated drop) are the same content
     name = "qa_audits/qa_audits_2026-10-01.csv"
-    assert publish.same_content(first[name], {"sha256": first[name]["sha256"], "stat": [0, 0, 0, 0]})
-    # a build state from before content hashes ([size, mtime_ns]) is compared by those
-    assert publish.same_content([stat.st_size, stat.st_mtime_ns], again["qa_audits/qa_audits_2026-10-01.csv"])
+    assert publish.same_content(first[name], {"hmac_sha256": first[name]["hmac_sha256"], "stat": [0, 0, 0, 0]})
+    # an older build state (unkeyed hash, or [size, mtime_ns]) counts as changed
+    assert not publish.same_content({"sha256": "x", "stat": stat}, again[name])
+    assert not publish.same_content([stat.st_size, stat.st_mtime_ns], again[name])
+    # a symbolic link the ignore list lets stay is neither read nor recorded
+    outside = tmp_path / "secret.csv"
+    outside.write_bytes(b"DB_PASSWORD=x\n")
+    (landing.root / "qa_audits" / "link.csv").symlink_to(outside)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("TSQA_LANDING_IGNORE", "qa_audits/link.csv")
+        assert set(publish.landing_files(landing.root, key)) == {name}

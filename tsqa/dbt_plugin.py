@@ -1,8 +1,11 @@
 """dbt-duckdb plugin: hands the pseudonymisation key to DuckDB without writing it
 into compiled SQL, manifests or logs.
 
-profiles.yml passes ``pii_salt`` (from TSQA_PII_SALT) in this plugin's config. Every
-connection and cursor dbt opens gets it as the DuckDB session variable
+The plugin reads the key from the environment variable TSQA_PII_SALT itself (the
+documented development key when unset). It is deliberately not in profiles.yml: dbt
+treats a profile's plugin config as connection info, which ``dbt debug`` prints and
+which dbt hashes, unkeyed, into ``target/partial_parse.msgpack`` (an offline test of
+key guesses). Every connection and cursor dbt opens gets it as the DuckDB session variable
 ``tsqa_pii_salt`` through a bound parameter, and models read it with
 ``getvariable('tsqa_pii_salt')`` (macro ``pseudonymise``). The key itself never appears
 in any SQL text that dbt renders.
@@ -24,7 +27,7 @@ from tsqa.settings import DEV_PII_SALT
 
 class Plugin(BasePlugin):
     def initialize(self, plugin_config: dict[str, Any]) -> None:
-        self._salt = str(plugin_config.get("pii_salt") or DEV_PII_SALT)
+        self._salt = os.environ.get("TSQA_PII_SALT") or DEV_PII_SALT
         # DuckDB does not create the folder of a new database file.
         path = getattr(self.creds, "path", None) if self.creds is not None else None
         if path and path != ":memory:" and "://" not in path:

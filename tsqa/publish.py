@@ -38,6 +38,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import hashlib
+import hmac
 import json
 import os
 import re
@@ -341,14 +342,17 @@ def key_unchanged(database: Path, key: str) -> bool:
     return row is not None and key_verifier(key, bytes.fromhex(row[0])) == row[1]
 
 
-#: What a build records of each landed file: its content hash, and the stat fields
-#: that let the next build reuse the hash instead of reading the file again.
+#: What a build records of each landed file: a keyed hash of its content, and the stat
+#: fields that let the next build reuse the hash instead of reading the file again.
 LandedFile = dict[str, Any]
 
 
-def file_sha256(path: Path) -> str:
-    """SHA-256 of a file's bytes, read in 1 MiB blocks (memory stays flat at any size)."""
-    digest = hashlib.sha256()
+def file_digest(path: Path, key: str) -> str:
+    """HMAC-SHA-256 of a file's bytes under the pseudonymisation key, read in 1 MiB
+    blocks (memory stays flat at any size). Keyed, because a plain hash of a landing
+    file is an unkeyed hash of the identifiers in it: the warehouse holds every other
+    value of a small file, so its user ids could be guessed against a plain hash."""
+    digest = hmac.new(key.encode(), digestmod=hashlib.sha256)
     with path.open("rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
@@ -361,35 +365,33 @@ def _stat_key(stat: os.stat_result) -> list[int]:
     return [stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino]
 
 
-def landing_files(raw_dir: Path, known: Mapping[str, Any] | None = None) -> dict[str, LandedFile]:
-    """``entity/file`` -> {"sha256", "stat"} of every landing file. The hash is taken
-    from ``known`` (an earlier build's record) when the file's size, mtime, ctime and
-    inode are what they were then, so an unchanged folder is not read again; any other
-    file is hashed (a copied or re-generated file with the same bytes hashes the same)."""
+def landing_files(raw_dir: Path, key: str, known: Mapping[str, Any] | None = None) -> dict[str, LandedFile]:
+    """``entity/file`` -> {"hmac_sha256", "stat"} of every landing file (the files of
+    ``tsqa.landing.list_landing``: regular files only, never what the ignore list
+    names). The hash is taken from ``known`` (an earlier build's record) when the file's
+    size, mtime, ctime and inode are what they were then, so an unchanged folder is not
+    read again; any other file is hashed (a copied or re-generated file with the same
+    bytes hashes the same)."""
     known = known or {}
     found: dict[str, LandedFile] = {}
-    for entity in LANDING_ENTITIES:
-        folder = raw_dir / entity
-        if not folder.is_dir():
-            continue
-        for path in sorted(folder.iterdir()):
-            if path.name.endswith(LANDING_SUFFIXES) and path.is_file():
-                name = f"{entity}/{path.name}"
-                key = _stat_key(path.stat())
-                earlier = known.get(name)
-                if isinstance(earlier, dict) and earlier.get("stat") == key and earlier.get("sha256"):
-                    found[name] = {"sha256": earlier["sha256"], "stat": key}
-                else:
-                    found[name] = {"sha256": file_sha256(path), "stat": key}
+    for entity, paths in list_landing(raw_dir).files.items():
+        for text in paths:
+            path = Path(text)
+            name = f"{entity}/{path.name}"
+            stat_key = _stat_key(path.stat(follow_symlinks=False))
+            earlier = known.get(name)
+            if isinstance(earlier, dict) and earlier.get("stat") == stat_key and earlier.get("hmac_sha256"):
+                found[name] = {"hmac_sha256": earlier["hmac_sha256"], "stat": stat_key}
+            else:
+                found[name] = {"hmac_sha256": file_digest(path, key), "stat": stat_key}
     return found
 
 
 def same_content(landed: Any, present: LandedFile) -> bool:
     """Whether a landed file (as an earlier build recorded it) still has its content.
-    Build states written before content hashes hold [size, mtime_ns]: compared by those."""
-    if isinstance(landed, dict):
-        return landed.get("sha256") == present["sha256"]
-    return list(landed) == present["stat"][:2]
+    A record without a keyed hash (an older build state) counts as changed: one full
+    rebuild."""
+    return isinstance(landed, dict) and landed.get("hmac_sha256") == present["hmac_sha256"]
 
 
 def write_build_state(database: Path, fingerprint: str, files: Mapping[str, LandedFile]) -> None:
@@ -435,7 +437,7 @@ def plan_build(cfg: Settings, published: Path, full_refresh: bool = False) -> Bu
         return BuildPlan(False, "the dbt project or TSQA_AS_OF changed since the last build")
     if not key_unchanged(published, cfg.pii_salt):
         return BuildPlan(False, "TSQA_PII_SALT changed since the last build")
-    present = landing_files(absolute(cfg.raw_dir), known=landed)
+    present = landing_files(absolute(cfg.raw_dir), cfg.pii_salt, known=landed)
     gone = sorted(name for name in landed if name not in present)
     if gone:
         return BuildPlan(False, f"{len(gone)} landed file(s) are no longer in the folder, e.g. {gone[0]}",
@@ -580,6 +582,10 @@ def publish_working(cfg: Settings, *, say: Say = print) -> Path:
     marker, macros/build_marker.sql). Under the build lock; any problem is a GateError."""
     working, published = absolute(cfg.working_path), absolute(cfg.duckdb_path)
     docs = data_docs_dir(cfg) / "index.html"
+    if cfg.dev_key:
+        from tsqa.settings import DEV_PII_SALT
+
+        raise GateError("key", DEV_KEY_REFUSED.format(default=DEV_PII_SALT))
     try:
         with _build_lock(working):
             if not working.exists():
@@ -603,6 +609,11 @@ def publish_working(cfg: Settings, *, say: Say = print) -> Path:
             if not validation_passed:
                 raise GateError("publish", f"the validation run of this build of {working} ({run_id}) failed; "
                                            f"nothing was published (Data Docs: {docs})")
+            if not key_unchanged(working, cfg.pii_salt):
+                raise GateError("publish", f"{working} was not built by `tsqa build` with the key now in "
+                                           "TSQA_PII_SALT (a plain `dbt build` records no key check, and "
+                                           "another key would make user keys incomparable); nothing was "
+                                           "published. Fix: run `tsqa build` with the production key")
             replace_atomically(working, published)
     except OSError as exc:
         raise GateError("publish", f"could not publish {working} to {published}: {exc.strerror or exc} "
@@ -684,7 +695,7 @@ def build(cfg: Settings, *, target_path: Path | None = None, verbose: bool = Fal
             if working.exists():
                 os.replace(working, previous_attempt)
             _remove_database(working)
-            files = plan.files if plan.files is not None else landing_files(raw_dir)
+            files = plan.files if plan.files is not None else landing_files(raw_dir, cfg.pii_salt)
             fingerprint = project_fingerprint(cfg)
             if plan.incremental:
                 shutil.copyfile(published, working)

@@ -87,12 +87,15 @@ course_policies as (
 
 tested as (
     -- paired t-test of the per-moderator changes: t = mean / (sd / sqrt(n)), df = n - 1;
-    -- undefined with fewer than two paired moderators or zero variance (scipy ttest_rel: nan)
+    -- undefined with fewer than two paired moderators or zero variance (scipy ttest_rel: nan).
+    -- Equal changes (6/10 -> 7/10 and 3/10 -> 4/10) differ in floating point by ~1e-17, which
+    -- would give a spurious p of 1e-16: a spread below 1e-12 is zero variance (any real
+    -- spread of differences of audit fractions is many orders of magnitude larger)
     select
         courses.*,
         course_policies.policy_code,
         case
-            when courses.paired_moderators >= 2 and courses.sd_change > 0
+            when courses.paired_moderators >= 2 and courses.sd_change > 1e-12
                 then courses.mean_change / (courses.sd_change / sqrt(courses.paired_moderators))
         end as t_statistic
     from courses

@@ -755,3 +755,21 @@ def test_truth_file_is_written_beside_the_landing_folder_never_in_it(sample: tup
     assert (raw_correct == judged["is_correct"]).all()
     with pytest.raises(ValueError, match="must not be inside the landing folder"):
         gen.generate(tmp_path / "raw", scale=0.01, seed=1, progress=False, truth=tmp_path / "raw" / "t.parquet")
+
+
+def test_generate_refuses_a_landing_folder_it_did_not_write(tmp_path: Path) -> None:
+    """`make demo` generates into TSQA_RAW_DIR and deletes its entity folders first: a
+    production landing folder exported in the same shell must not be wiped."""
+    from tsqa.generate import generate, sample_marker
+
+    real = tmp_path / "landing"
+    (real / "qa_audits").mkdir(parents=True)
+    (real / "qa_audits" / "qa_audits_2026-10-01.csv").write_text("audit_id\nA1\n")
+    with pytest.raises(SystemExit, match="did not write"):
+        generate(out=real, scale=0.01, seed=1, progress=False)
+    assert (real / "qa_audits" / "qa_audits_2026-10-01.csv").read_text() == "audit_id\nA1\n"
+    # a folder it wrote (marker beside it) is replaced as before, and an empty one is fine
+    sample = tmp_path / "sample"
+    generate(out=sample, scale=0.01, seed=1, progress=False)
+    assert sample_marker(sample).exists() and not (sample / sample_marker(sample).name).exists()
+    generate(out=sample, scale=0.01, seed=1, progress=False)

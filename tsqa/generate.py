@@ -1793,7 +1793,36 @@ def generate(out: Path, scale: float = 1.0, seed: int = 7, progress: bool = True
     is_critical_error, one row per decision) to that file, which must lie outside `out`
     (a landing folder holds landing files only); see ``truth_path_beside``.
     """
-    return _Generator(Path(out), scale, seed, progress, start, end, truth).run()
+    out = Path(out)
+    refuse_foreign_landing(out)
+    counts = _Generator(out, scale, seed, progress, start, end, truth).run()
+    sample_marker(out).write_text("written by tsqa generate: its entity folders may be replaced\n",
+                                  encoding="utf-8")
+    return counts
+
+
+def sample_marker(out: Path) -> Path:
+    """The file beside a landing folder that says `tsqa generate` wrote it (beside, not
+    in it: the landing root holds entity folders only)."""
+    return out.parent / f"{out.name}.tsqa-sample"
+
+
+def refuse_foreign_landing(out: Path) -> None:
+    """Generating deletes the entity folders of ``out``: refuse a folder that holds files
+    `tsqa generate` did not write (a production landing folder named by TSQA_RAW_DIR
+    while running `make demo`), unless it is the project's own sample folder."""
+    from tsqa.settings import PROJECT_DIR
+
+    if not out.is_dir() or sample_marker(out).exists():
+        return
+    if out.resolve() == (PROJECT_DIR / "data" / "raw").resolve():
+        return
+    if any(p.is_file() for e in ENTITIES if (out / e).is_dir() for p in (out / e).iterdir()):
+        raise SystemExit(
+            f"tsqa generate: {out} holds landing files that tsqa generate did not write (no "
+            f"{sample_marker(out).name} beside it); generating would delete them. Fix: generate "
+            "into another folder (`tsqa generate --out DIR`; `make demo` uses TSQA_RAW_DIR, so "
+            "unset it or point it at a new folder)")
 
 
 def truth_path_beside(out: Path) -> Path:

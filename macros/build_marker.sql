@@ -19,8 +19,13 @@
 
 {% macro tsqa_whole_build() -%}
     {%- set args = invocation_args_dict -%}
+    {#- whole: every node, every resource type, on the full data (a build that leaves out
+        its tests, `--exclude-resource-type test` or DBT_EXCLUDE_RESOURCE_TYPES, or runs
+        on `--empty` / `--sample` data, is no evidence the warehouse passed) -#}
     {{ return(flags.WHICH == 'build' and not args.get('select') and not args.get('exclude')
-              and not args.get('selector')) }}
+              and not args.get('selector') and not args.get('resource_types')
+              and not args.get('exclude_resource_types') and not args.get('empty')
+              and not args.get('sample')) }}
 {%- endmacro %}
 
 

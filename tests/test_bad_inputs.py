@@ -418,3 +418,12 @@ def test_whole_entity_missing(warehouse: Warehouse, landing: Landing) -> None:
     found = assert_reconciled(warehouse, landing)
     assert not any(entity == "qa_audits" for entity, _ in found)
     assert [s for *_, s, _ in statuses(warehouse, "moderation_decisions", "decision_id")] == ["current", "current"]
+
+
+def test_a_build_that_leaves_out_its_tests_is_not_marked_passed(warehouse: Warehouse) -> None:
+    """`tsqa publish` publishes a working file only when its own whole `dbt build`
+    passed (macros/build_marker.sql). A build run without its tests (a user's
+    `--exclude-resource-type test unit_test`, or DBT_EXCLUDE_RESOURCE_TYPES) is no
+    evidence of that: its marker stays "not passed"."""
+    warehouse.build(extra=["--exclude-resource-type", "test", "unit_test"])
+    assert warehouse.query("select build_passed, command from landing.tsqa_build_marker") == [(False, "build")]

@@ -78,7 +78,9 @@ def _kind(mode: int) -> str:
 def list_landing(raw_dir: str | Path, ignore: str | None = None) -> Listing:
     """Every landing file of ``raw_dir`` by entity (sorted by name), and what else is
     there. A missing landing root lists nothing (the gate checks the root itself)."""
-    root = Path(raw_dir)
+    # the real path: DuckDB normalises `..` in a path it reads and names the file by the
+    # normalised path, which must be the name the listing gave
+    root = Path(os.path.realpath(raw_dir))
     patterns = ignore_patterns(ignore if ignore is not None else os.environ.get(IGNORE_VARIABLE))
     listing = Listing({entity: [] for entity in LANDING_ENTITIES})
 

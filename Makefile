@@ -94,11 +94,13 @@ bench: setup
 	$(RUN) python -m tsqa.bench $(BENCH_ARGS)
 
 # The semantic layer (models/marts/_marts__semantic_models.yml): MetricFlow's `mf`, read-only
-# (profiles.yml target `semantic`) on the published warehouse, with the semantic manifest
-# the last build wrote to target/. E.g. make mf MF_ARGS="list metrics"
+# (profiles.yml target `semantic`) on the published warehouse. `dbt parse` first writes the
+# semantic manifest MetricFlow reads (target/semantic_manifest.json; the gated build keeps
+# its artefacts in target/gate). E.g. make mf MF_ARGS="list metrics"
 .PHONY: mf
 MF_ARGS ?= query --metrics audits,accuracy --group-by metric_time__month,vendor --order metric_time__month,vendor
 mf: setup
+	TSQA_DBT_TARGET=semantic $(RUN) dbt parse --quiet
 	TSQA_DBT_TARGET=semantic $(RUN) mf $(MF_ARGS)
 
 clean:

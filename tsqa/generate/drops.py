@@ -36,7 +36,8 @@ from tsqa.generate.params import DAY
 # The contract: entities and their columns, in order.
 # ---------------------------------------------------------------------------------
 
-#: The one place the column order of every entity file comes from (see ``columns``).
+#: The one place the column order of every entity file comes from (read through ``columns``;
+#: its source is to become the landing contract, models/landing/_landing__models.yml).
 ENTITY_COLUMNS: dict[str, tuple[str, ...]] = {
     "moderators": (
         "moderator_id", "vendor_code", "site", "market", "language", "role",
@@ -108,13 +109,15 @@ def columns(entity: str) -> tuple[str, ...]:
 # Messy-drop knobs.
 # ---------------------------------------------------------------------------------
 
-# Messy-drop knobs: exact duplicates within a file, rows re-sent in the next day's file.
+#: Share of a drop's rows sent twice in the same file (exact duplicates) ...
 DUP_IN_FILE = {"moderation_decisions": 0.002, "qa_audits": 0.003, "le_requests": 0.01, "escalations": 0.01}
+#: ... and re-sent in the next day's file.
 DUP_NEXT_FILE = {"moderation_decisions": 0.01, "qa_audits": 0.01, "le_requests": 0.02}
 #: Days on which part of the decisions arrive in a second drop (`_2`), and that part.
 LATE_DROP_DAY_SHARE = 0.08
 LATE_DROP_ROW_SHARE = 0.10
 
+#: Rows of a drop are sorted by this column (decisions keep the world's order: by time).
 _SORT_COLUMN = {
     "moderation_decisions": "decided_at", "qa_audits": "audited_at", "audit_disputes": "raised_at",
     "le_requests": "received_at", "escalations": "created_at", "rca_cases": "opened_at",

@@ -69,6 +69,7 @@ from tsqa.generate.roster import RosterMixin
 from tsqa.generate.sampling import cumulative
 from tsqa.generate.seeds import load_seeds
 
+
 class World(RosterMixin, ModerationMixin, LertMixin, CalibrationMixin):
     """The simulated world of one (scale, seed, start, end); ``run()`` walks it and writes the drops."""
 
@@ -214,7 +215,6 @@ class World(RosterMixin, ModerationMixin, LertMixin, CalibrationMixin):
         self.exp02_handle = np.array([EXP02_HANDLE_TIME_MULTIPLIER.get(v, 1.0) for v in self.exp_variants[EXP02_ID]] + [1.0])
         self.exp01_treat = self.exp_variants[EXP01_ID].index("treatment") if "treatment" in self.exp_variants[EXP01_ID] else -1
 
-    # -- roster ---------------------------------------------------------------------
     # -- main loop -------------------------------------------------------------------------
 
     def run(self) -> dict[str, int]:

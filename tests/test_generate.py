@@ -773,3 +773,54 @@ def test_generate_refuses_a_landing_folder_it_did_not_write(tmp_path: Path) -> N
     generate(out=sample, scale=0.01, seed=1, progress=False)
     assert sample_marker(sample).exists() and not (sample / sample_marker(sample).name).exists()
     generate(out=sample, scale=0.01, seed=1, progress=False)
+
+
+def _records(path: Path) -> tuple[list[str], list[dict[str, str | None]]]:
+    """Header and rows of one drop file (CSV empty field = Parquet null = None)."""
+    if path.suffix == ".parquet":
+        table = pq.read_table(path)
+        return table.column_names, table.to_pylist()
+    with open(path, newline="", encoding="utf-8") as handle:
+        reader = csv.DictReader(handle)
+        rows = [{k: (v if v != "" else None) for k, v in r.items()} for r in reader]
+        return list(reader.fieldnames or []), rows
+
+
+def test_column_order_of_every_file_comes_from_the_drop_writer_alone(tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """`drops.columns(entity)` is the one place a file's column order comes from (the
+    landing contract will feed it): reversing it reverses every header and Parquet schema,
+    and every row keeps its values."""
+    from tsqa.generate import drops
+
+    window = {"scale": 0.3, "seed": 5, "progress": False, "start": date(2026, 5, 4), "end": date(2026, 5, 17)}
+    gen.generate(tmp_path / "as_is", **window)
+    contract = drops.columns
+    monkeypatch.setattr(drops, "columns", lambda entity: tuple(reversed(contract(entity))))
+    gen.generate(tmp_path / "reversed", **window)
+
+    files = sorted(p.relative_to(tmp_path / "as_is") for p in (tmp_path / "as_is").rglob("*.*"))
+    assert {p.suffix for p in files} == {".csv", ".parquet"}
+    assert files == sorted(p.relative_to(tmp_path / "reversed") for p in (tmp_path / "reversed").rglob("*.*"))
+    for rel in files:
+        entity = rel.parts[0]
+        header, rows = _records(tmp_path / "as_is" / rel)
+        header_r, rows_r = _records(tmp_path / "reversed" / rel)
+        assert header == list(contract(entity)) and header_r == header[::-1], rel
+        assert rows_r == rows, rel
+
+
+def test_a_contract_column_the_world_does_not_fill_stops_the_generator(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """A column added to an entity's contract but not produced by the simulated world is a
+    clear error naming the entity and the column, never a silently empty column."""
+    from tsqa.generate import drops
+
+    contract = drops.columns
+    for entity, added in (("policy_changes", "region"), ("qa_audits", "review_tool")):
+        monkeypatch.setattr(drops, "columns",
+                            lambda e, entity=entity, added=added: contract(e) + ((added,) if e == entity else ()))
+        with pytest.raises(ValueError, match=rf"{entity} records do not match the landing contract: "
+                                             rf"missing \['{added}'\]"):
+            gen.generate(tmp_path / entity, scale=0.3, seed=5, progress=False,
+                         start=date(2026, 5, 4), end=date(2026, 6, 20))

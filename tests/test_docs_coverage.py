@@ -91,15 +91,18 @@ def key_problems(manifest: dict) -> list[str]:
 
 def test_every_model_is_described(manifest: dict) -> None:
     assert models(manifest), "the manifest lists no model"
-    assert undescribed_models(manifest) == []
+    missing = undescribed_models(manifest)
+    assert not missing, "models without a description:\n" + "\n".join(missing)
 
 
 def test_every_listed_column_is_described(manifest: dict) -> None:
-    assert undescribed_columns(manifest) == []
+    missing = undescribed_columns(manifest)
+    assert not missing, "columns without a description:\n" + "\n".join(missing)
 
 
 def test_every_model_declares_its_key_and_the_key_is_tested(manifest: dict) -> None:
-    assert key_problems(manifest) == []
+    problems = key_problems(manifest)
+    assert not problems, "\n".join(problems)
 
 
 def test_yaml_lists_every_output_column_of_the_built_models(sample_warehouse: Warehouse) -> None:
@@ -120,4 +123,4 @@ def test_yaml_lists_every_output_column_of_the_built_models(sample_warehouse: Wa
             differences.append(f"{name}: not in its YAML: {sorted(actual - listed)}")
         if listed - actual:
             differences.append(f"{name}: in its YAML but not built: {sorted(listed - actual)}")
-    assert differences == []
+    assert not differences, "\n".join(differences)

@@ -168,9 +168,7 @@ estimated as (
 targets_in_effect as (
     -- the quality_targets row in effect at month_start; a roll-up matches `*` on its
     -- `all` side (macros/quality_targets.sql)
-    {{ quality_targets_in_effect(
-        'estimated', ['month_start', 'queue_code', 'vendor_code'], 'estimated.queue_code', 'estimated.vendor_code'
-    ) }}
+    {{ quality_targets_in_effect('estimated') }}
 ),
 
 judged as (

@@ -98,9 +98,7 @@ counts as (
 
 targets_in_effect as (
     -- the quality_targets row in effect for the slice (macros/quality_targets.sql)
-    {{ quality_targets_in_effect(
-        'counts', ['month_start', 'queue_code', 'vendor_code'], 'counts.queue_code', 'counts.vendor_code'
-    ) }}
+    {{ quality_targets_in_effect('counts') }}
 ),
 
 rates as (

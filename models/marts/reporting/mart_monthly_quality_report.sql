@@ -5,8 +5,8 @@
 -- DECISIONS from their random sample. Beside it, the all-source audited accuracy (the
 -- audit operation's view) and the audit activity of the month (audit counts from
 -- mart_quality_daily by audit month, decisions from mart_quality_monthly). Every count,
--- root causes included (from fct_qa_audits), is grouped by `grouping sets`: per vendor
--- and, in the same pass, pooled over the month for the 'all' row, never an average of
+-- root causes included (from fct_qa_audits), is grouped per vendor and, in the same
+-- grouping-sets pass, pooled over the month for the 'all' row, never an average of
 -- vendor rates. Tests check the 'all' row's root causes against mart_root_cause_pareto.
 with
 
@@ -47,6 +47,10 @@ validation_status as (
 ),
 
 -- pooled counts: each vendor's, and the month's 'all' row ----------------------------
+-- `group by month_start, rollup(vendor_code)` is grouping sets ((month_start,
+-- vendor_code), (month_start)): the vendor rows and, where grouping(vendor_code) = 1,
+-- the month over every vendor, in one pass (SQLFluff's duckdb dialect cannot parse the
+-- `grouping sets` spelling).
 
 daily_by_month as (
     select
@@ -68,7 +72,7 @@ audit_counts as (
         sum(resolved_disputes) as resolved_disputes,
         sum(overturned) as overturned_disputes
     from daily_by_month
-    group by grouping sets ((month_start, vendor_code), (month_start))
+    group by month_start, rollup(vendor_code)
 ),
 
 decision_counts as (
@@ -77,7 +81,7 @@ decision_counts as (
         case when grouping(vendor_code) = 1 then 'all' else vendor_code end as vendor_code,
         sum(decisions) as decisions
     from quality_monthly
-    group by grouping sets ((month_start, vendor_code), (month_start))
+    group by month_start, rollup(vendor_code)
 ),
 
 queue_slice_verdicts as (
@@ -92,7 +96,7 @@ queue_slice_verdicts as (
         count(*) filter (where target_status is not null) as queue_slices_with_target_status
     from decision_quality
     where not is_rollup
-    group by grouping sets ((month_start, vendor_code), (month_start))
+    group by month_start, rollup(vendor_code)
 ),
 
 slices as (
@@ -134,7 +138,7 @@ counts as (
 targets_in_effect as (
     -- metrics.md's rule for a slice without a queue: only any-queue ('*') rows apply,
     -- vendor only > any; the 'all' row matches vendor '*' only (macros/quality_targets.sql)
-    {{ quality_targets_in_effect('counts', ['month_start', 'vendor_code'], "'all'", 'counts.vendor_code') }}
+    {{ quality_targets_in_effect('counts', ['month_start', 'vendor_code'], slice_queue="'all'") }}
 ),
 
 rates as (
@@ -216,7 +220,7 @@ root_cause_errors as (
         count(*) as errors
     from audits
     where not is_correct and root_cause_code is not null
-    group by grouping sets ((month_start, vendor_code, root_cause_code), (month_start, root_cause_code))
+    group by month_start, root_cause_code, rollup(vendor_code)
 ),
 
 root_causes_ranked as (

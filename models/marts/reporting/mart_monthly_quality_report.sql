@@ -52,16 +52,9 @@ validation_status as (
 -- the month over every vendor, in one pass (SQLFluff's duckdb dialect cannot parse the
 -- `grouping sets` spelling).
 
-daily_by_month as (
-    select
-        *,
-        cast(date_trunc('month', audit_date) as date) as month_start
-    from quality_daily
-),
-
 audit_counts as (
     select
-        month_start,
+        cast(date_trunc('month', audit_date) as date) as month_start,
         case when grouping(vendor_code) = 1 then 'all' else vendor_code end as vendor_code,
         sum(audits) as audits,
         sum(correct) as correct,
@@ -71,7 +64,7 @@ audit_counts as (
         sum(disputes) as disputes,
         sum(resolved_disputes) as resolved_disputes,
         sum(overturned) as overturned_disputes
-    from daily_by_month
+    from quality_daily
     group by month_start, rollup(vendor_code)
 ),
 

@@ -21,7 +21,7 @@ results as (
 ),
 
 experiments as (
-    select * from {{ source('raw', 'experiments') }}
+    select * from {{ ref('stg_raw__experiments') }}
 ),
 
 experiment_results as (
@@ -38,13 +38,13 @@ readout as (
     select
         experiment_results.experiment_id,
         experiment_results.variant,
-        experiments.name as experiment_name,
+        experiments.experiment_name,
         case when experiment_results.is_final then 'final' else 'interim' end as result_status,
         -- what changed
         printf(
             '%s "%s" (%s to %s) tested: %s. Variant "%s" (%d moderators, %d audited decisions) '
             || 'was compared with control (%d moderators, %d audited decisions).',
-            experiments.experiment_id, experiments.name, experiments.started_on, experiments.ended_on,
+            experiments.experiment_id, experiments.experiment_name, experiments.started_on, experiments.ended_on,
             experiments.hypothesis, experiment_results.variant, experiment_results.units,
             experiment_results.audits, coalesce(control.units, 0), coalesce(control.audits, 0)
         ) as what_changed,

@@ -4,7 +4,7 @@
 with
 
 experiments as (
-    select * from {{ reference_table('experiments') }}
+    select * from {{ ref('stg_raw__experiments') }}
 ),
 
 variants as (

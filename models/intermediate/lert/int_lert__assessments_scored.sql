@@ -14,7 +14,7 @@ assessment_items as (
 ),
 
 scorecard_items as (
-    select * from {{ reference_table('lert_scorecard_items') }}
+    select * from {{ ref('stg_raw__lert_scorecard_items') }}
 ),
 
 items_weighted as (

@@ -5,7 +5,7 @@
 with
 
 lert_sla as (
-    select * from {{ reference_table('lert_sla') }}
+    select * from {{ ref('stg_raw__lert_sla') }}
 ),
 
 le_requests as (

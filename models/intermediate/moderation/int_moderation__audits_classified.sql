@@ -15,7 +15,7 @@ disputes as (
 ),
 
 policies as (
-    select * from {{ reference_table('policies') }}
+    select * from {{ ref('stg_raw__policies') }}
 ),
 
 answers as (

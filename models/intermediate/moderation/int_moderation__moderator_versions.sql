@@ -8,7 +8,7 @@ moderators as (
 ),
 
 vendors as (
-    select * from {{ reference_table('vendors') }}
+    select * from {{ ref('stg_raw__vendors') }}
 ),
 
 ordered as (

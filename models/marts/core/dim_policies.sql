@@ -1,8 +1,8 @@
--- One row per policie of the reference seed `policies`, every seed column.
+-- One row per policy of the reference seed `policies` (through stg_raw__policies), every seed column.
 with
 
 policies as (
-    select * from {{ reference_table('policies') }}
+    select * from {{ ref('stg_raw__policies') }}
 )
 
 select * from policies

@@ -1,8 +1,8 @@
--- One row per queue of the reference seed `queues`, every seed column.
+-- One row per queue of the reference seed `queues` (through stg_raw__queues), every seed column.
 with
 
 queues as (
-    select * from {{ reference_table('queues') }}
+    select * from {{ ref('stg_raw__queues') }}
 )
 
 select * from queues

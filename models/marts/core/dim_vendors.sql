@@ -1,8 +1,8 @@
--- One row per vendor of the reference seed `vendors`, every seed column.
+-- One row per vendor of the reference seed `vendors` (through stg_raw__vendors), every seed column.
 with
 
 vendors as (
-    select * from {{ reference_table('vendors') }}
+    select * from {{ ref('stg_raw__vendors') }}
 )
 
 select * from vendors

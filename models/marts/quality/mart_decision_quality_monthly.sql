@@ -16,7 +16,7 @@ audits as (
 ),
 
 quality_targets as (
-    select * from {{ reference_table('quality_targets') }}
+    select * from {{ ref('stg_raw__quality_targets') }}
 ),
 
 stratum_decisions as (
@@ -165,44 +165,26 @@ estimated as (
     from sized
 ),
 
-target_candidates as (
+targets_in_effect as (
     -- the quality_targets row in effect at month_start; a roll-up matches `*` on its
     -- `all` side (macros/quality_targets.sql)
-    select
-        estimated.month_start,
-        estimated.queue_code,
-        estimated.vendor_code,
-        quality_targets.effective_from,
-        quality_targets.accuracy_target,
-        quality_targets.critical_error_rate_max,
-        quality_targets.margin_of_error_max,
-        row_number() over (
-            partition by estimated.month_start, estimated.queue_code, estimated.vendor_code
-            order by {{ quality_target_precedence() }}
-        ) as target_rank
-    from estimated
-    inner join quality_targets
-        on {{ quality_target_applies(
-            "case when estimated.queue_code = 'all' then '*' else estimated.queue_code end",
-            "case when estimated.vendor_code = 'all' then '*' else estimated.vendor_code end",
-            'estimated.month_start') }}
+    {{ quality_targets_in_effect('estimated') }}
 ),
 
 judged as (
     select
         estimated.*,
-        target_candidates.accuracy_target,
-        target_candidates.critical_error_rate_max,
-        target_candidates.margin_of_error_max,
-        target_candidates.effective_from as target_effective_from,
+        targets_in_effect.accuracy_target,
+        targets_in_effect.critical_error_rate_max,
+        targets_in_effect.margin_of_error_max,
+        targets_in_effect.target_effective_from,
         (estimated.accuracy_ci_high - estimated.accuracy_ci_low) / 2.0 as margin_of_error
     from estimated
-    left join target_candidates
+    left join targets_in_effect
         on
-            estimated.month_start = target_candidates.month_start
-            and estimated.queue_code = target_candidates.queue_code
-            and estimated.vendor_code = target_candidates.vendor_code
-            and target_candidates.target_rank = 1
+            estimated.month_start = targets_in_effect.month_start
+            and estimated.queue_code = targets_in_effect.queue_code
+            and estimated.vendor_code = targets_in_effect.vendor_code
 ),
 
 verdicts as (

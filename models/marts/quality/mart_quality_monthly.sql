@@ -13,7 +13,7 @@ decisions as (
 ),
 
 quality_targets as (
-    select * from {{ reference_table('quality_targets') }}
+    select * from {{ ref('stg_raw__quality_targets') }}
 ),
 
 audit_months as (
@@ -96,29 +96,9 @@ counts as (
             and slices.vendor_code is not distinct from decision_months.vendor_code
 ),
 
-target_candidates as (
-    -- every target row that applies to the slice and is in effect at month_start,
-    -- ranked: most specific first (queue and vendor > queue only > vendor only > any),
-    -- then the latest effective_from
-    select
-        counts.month_start,
-        counts.queue_code,
-        counts.vendor_code,
-        quality_targets.effective_from,
-        quality_targets.accuracy_target,
-        quality_targets.margin_of_error_max,
-        row_number() over (
-            partition by counts.month_start, counts.queue_code, counts.vendor_code
-            order by {{ quality_target_precedence() }}
-        ) as target_rank
-    from counts
-    inner join quality_targets
-        on {{ quality_target_applies('counts.queue_code', 'counts.vendor_code', 'counts.month_start') }}
-),
-
 targets_in_effect as (
-    select * from target_candidates
-    where target_rank = 1
+    -- the quality_targets row in effect for the slice (macros/quality_targets.sql)
+    {{ quality_targets_in_effect('counts') }}
 ),
 
 rates as (
@@ -142,7 +122,7 @@ rates as (
         {{ wilson_half_width('counts.correct', 'counts.audits') }} as margin_of_error,
         targets_in_effect.accuracy_target,
         targets_in_effect.margin_of_error_max,
-        targets_in_effect.effective_from as target_effective_from
+        targets_in_effect.target_effective_from
     from counts
     left join targets_in_effect
         on

@@ -4,11 +4,10 @@
 -- mart_decision_quality_monthly (queue 'all'; decision month): the accuracy of the
 -- DECISIONS from their random sample. Beside it, the all-source audited accuracy (the
 -- audit operation's view) and the audit activity of the month (audit counts from
--- mart_quality_daily by audit month, decisions from mart_quality_monthly), pooled, so
--- the 'all' row is never an average of vendor rates.
--- Root causes: vendor rows from fct_qa_audits (mart_root_cause_pareto has no vendor),
--- the 'all' row from mart_root_cause_pareto summed over queues; tests prove both agree.
-
+-- mart_quality_daily by audit month, decisions from mart_quality_monthly). Every count,
+-- root causes included (from fct_qa_audits), is grouped per vendor and, in the same
+-- grouping-sets pass, pooled over the month for the 'all' row, never an average of
+-- vendor rates. Tests check the 'all' row's root causes against mart_root_cause_pareto.
 with
 
 quality_daily as (
@@ -21,10 +20,6 @@ quality_monthly as (
 
 decision_quality as (
     select * from {{ ref('mart_decision_quality_monthly') }}
-),
-
-root_cause_pareto as (
-    select * from {{ ref('mart_root_cause_pareto') }}
 ),
 
 audits as (
@@ -40,7 +35,7 @@ vendors as (
 ),
 
 quality_targets as (
-    select * from {{ reference_table('quality_targets') }}
+    select * from {{ ref('stg_raw__quality_targets') }}
 ),
 
 build_as_of as (
@@ -51,19 +46,16 @@ validation_status as (
     select * from {{ ref('int_reporting__validation_status') }}
 ),
 
--- pooled counts -------------------------------------------------------------------
+-- pooled counts: each vendor's, and the month's 'all' row ----------------------------
+-- `group by month_start, rollup(vendor_code)` is grouping sets ((month_start,
+-- vendor_code), (month_start)): the vendor rows and, where grouping(vendor_code) = 1,
+-- the month over every vendor, in one pass (SQLFluff's duckdb dialect cannot parse the
+-- `grouping sets` spelling).
 
-daily_by_month as (
+audit_counts as (
     select
-        *,
-        cast(date_trunc('month', audit_date) as date) as month_start
-    from quality_daily
-),
-
-vendor_audit_counts as (
-    select
-        month_start,
-        vendor_code,
+        cast(date_trunc('month', audit_date) as date) as month_start,
+        case when grouping(vendor_code) = 1 then 'all' else vendor_code end as vendor_code,
         sum(audits) as audits,
         sum(correct) as correct,
         sum(errors) as errors,
@@ -72,79 +64,32 @@ vendor_audit_counts as (
         sum(disputes) as disputes,
         sum(resolved_disputes) as resolved_disputes,
         sum(overturned) as overturned_disputes
-    from daily_by_month
-    group by month_start, vendor_code
-),
-
-audit_counts as (
-    -- one row per month x vendor, plus the month's pooled 'all' row: sums of the counts
-    select * from vendor_audit_counts
-    union all
-    select
-        month_start,
-        'all' as vendor_code,
-        sum(audits) as audits,
-        sum(correct) as correct,
-        sum(errors) as errors,
-        sum(critical_errors) as critical_errors,
-        sum(score_sum) as score_sum,
-        sum(disputes) as disputes,
-        sum(resolved_disputes) as resolved_disputes,
-        sum(overturned_disputes) as overturned_disputes
-    from vendor_audit_counts
-    group by month_start
-),
-
-vendor_decision_counts as (
-    select
-        month_start,
-        vendor_code,
-        sum(decisions) as decisions
-    from quality_monthly
-    group by month_start, vendor_code
+    from quality_daily
+    group by month_start, rollup(vendor_code)
 ),
 
 decision_counts as (
-    select * from vendor_decision_counts
-    union all
     select
         month_start,
-        'all' as vendor_code,
+        case when grouping(vendor_code) = 1 then 'all' else vendor_code end as vendor_code,
         sum(decisions) as decisions
-    from vendor_decision_counts
-    group by month_start
-),
-
-queue_slice_cells as (
-    -- the queue x vendor cells of the population estimate (three-state verdicts), under
-    -- their vendor and under 'all'
-    select
-        month_start,
-        vendor_code as report_vendor_code,
-        target_status,
-        below_target_significant
-    from decision_quality
-    where not is_rollup
-    union all
-    select
-        month_start,
-        'all' as report_vendor_code,
-        target_status,
-        below_target_significant
-    from decision_quality
-    where not is_rollup
+    from quality_monthly
+    group by month_start, rollup(vendor_code)
 ),
 
 queue_slice_verdicts as (
+    -- the queue x vendor cells of the population estimate (three-state verdicts), counted
+    -- under their vendor and under 'all'
     select
         month_start,
-        report_vendor_code as vendor_code,
+        case when grouping(vendor_code) = 1 then 'all' else vendor_code end as vendor_code,
         count(*) filter (where target_status = 'missed') as queue_slices_below_target,
         count(*) filter (where target_status = 'inconclusive') as queue_slices_inconclusive,
         count(*) filter (where below_target_significant) as queue_slices_below_target_significant,
         count(*) filter (where target_status is not null) as queue_slices_with_target_status
-    from queue_slice_cells
-    group by month_start, report_vendor_code
+    from decision_quality
+    where not is_rollup
+    group by month_start, rollup(vendor_code)
 ),
 
 slices as (
@@ -183,31 +128,10 @@ counts as (
             and slices.vendor_code = decision_counts.vendor_code
 ),
 
--- targets: metrics.md's rule applied to a slice without a queue --------------------
-
-target_candidates as (
-    -- rows for any queue ('*') that match the vendor (vendor only > any; the 'all' row
-    -- matches only vendor '*'), in effect at month_start, latest effective_from first
-    select
-        counts.month_start,
-        counts.vendor_code,
-        quality_targets.effective_from,
-        quality_targets.accuracy_target,
-        quality_targets.critical_error_rate_max,
-        quality_targets.audit_sample_rate as audit_sample_rate_target,
-        quality_targets.margin_of_error_max,
-        row_number() over (
-            partition by counts.month_start, counts.vendor_code
-            order by {{ quality_target_precedence() }}
-        ) as target_rank
-    from counts
-    inner join quality_targets
-        on {{ quality_target_applies("'*'", 'counts.vendor_code', 'counts.month_start') }}
-),
-
 targets_in_effect as (
-    select * from target_candidates
-    where target_rank = 1
+    -- metrics.md's rule for a slice without a queue: only any-queue ('*') rows apply,
+    -- vendor only > any; the 'all' row matches vendor '*' only (macros/quality_targets.sql)
+    {{ quality_targets_in_effect('counts', ['month_start', 'vendor_code'], slice_queue="'all'") }}
 ),
 
 rates as (
@@ -247,7 +171,7 @@ rates as (
         targets_in_effect.critical_error_rate_max,
         targets_in_effect.audit_sample_rate_target,
         targets_in_effect.margin_of_error_max,
-        targets_in_effect.effective_from as target_effective_from
+        targets_in_effect.target_effective_from
     from counts
     left join targets_in_effect
         on
@@ -279,31 +203,17 @@ with_previous as (
 
 -- root causes ----------------------------------------------------------------------
 
-vendor_root_cause_errors as (
+root_cause_errors as (
+    -- metrics.md "Root causes": incorrect audits with a root cause, per audit month and
+    -- root cause, under their vendor and under 'all'
     select
         cast(date_trunc('month', audit_date) as date) as month_start,
-        vendor_code,
+        case when grouping(vendor_code) = 1 then 'all' else vendor_code end as vendor_code,
         root_cause_code,
         count(*) as errors
     from audits
     where not is_correct and root_cause_code is not null
-    group by month_start, vendor_code, root_cause_code
-),
-
-all_vendor_root_cause_errors as (
-    select
-        month_start,
-        'all' as vendor_code,
-        root_cause_code,
-        sum(errors) as errors
-    from root_cause_pareto
-    group by month_start, root_cause_code
-),
-
-root_cause_errors as (
-    select * from vendor_root_cause_errors
-    union all
-    select * from all_vendor_root_cause_errors
+    group by month_start, root_cause_code, rollup(vendor_code)
 ),
 
 root_causes_ranked as (

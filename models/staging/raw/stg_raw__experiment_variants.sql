@@ -1,9 +1,10 @@
 -- One row per experiment x planned variant, parsed from experiments.planned_split
--- ("control:0.5,treatment:0.5").
+-- ("control:0.5,treatment:0.5") of the seed `experiments` (schema raw).
+-- depends_on: {{ ref('experiments') }}
 with
 
 experiments as (
-    select * from {{ reference_table('experiments') }}
+    select * from {{ source('raw', 'experiments') }}
 ),
 
 parts as (

@@ -1,0 +1,22 @@
+-- The root-cause taxonomy, from the seed `root_causes` (schema raw): one row per
+-- root_cause_code.
+-- depends_on: {{ ref('root_causes') }}
+with
+
+source as (
+    select * from {{ source('raw', 'root_causes') }}
+),
+
+renamed as (
+    select
+        -- key
+        cast(root_cause_code as varchar) as root_cause_code,
+
+        -- attributes
+        cast(root_cause_name as varchar) as root_cause_name,
+        cast(category as varchar) as category,
+        cast(description as varchar) as description
+    from source
+)
+
+select * from renamed

@@ -598,12 +598,14 @@ class Marker:
     validation_passed: bool
     #: SHA-256 of the run nonce of the gated build whose dbt build wrote the marker
     nonce_sha256: str | None
+    #: the dbt command that wrote it (only `build` makes a publishable file)
+    command: str | None = "build"
 
 
 def build_marker(database: Path) -> Marker | None:
-    """The marker of the build that made ``database``; None when no whole `dbt build`
-    marked it. The validation run counts only when it is recorded in this file and
-    passed every suite."""
+    """The marker of the last dbt command run on ``database``; None when there is none.
+    The validation run counts only when it is recorded in this file and passed every
+    suite."""
     con = duckdb.connect(str(database), read_only=True)
     try:
         if not _has_table(con, MARKER_TABLE):
@@ -613,13 +615,13 @@ def build_marker(database: Path) -> Marker | None:
                                 "table_name = ? and column_name = 'build_nonce_sha256'", [schema, table]).fetchone()[0]
         row = con.execute(f"select build_passed, validation_run_id, validation_passed, command, "
                           f"{'build_nonce_sha256' if has_nonce else 'null'} from {MARKER_TABLE}").fetchone()
-        if row is None or row[3] != "build":
+        if row is None:
             return None
         if row[1] is not None and gx_validate.has_history(con):
             recorded = con.execute(f"select bool_and(success) from {gx_validate.MARTS_SCHEMA}.validation_runs "
                                    "where run_id = ?", [row[1]]).fetchone()[0]
-            return Marker(bool(row[0]), row[1], bool(row[2]) and bool(recorded), row[4])
-        return Marker(bool(row[0]), None, False, row[4])
+            return Marker(bool(row[0]), row[1], bool(row[2]) and bool(recorded), row[4], row[3])
+        return Marker(bool(row[0]), None, False, row[4], row[3])
     finally:
         con.close()
 
@@ -636,9 +638,18 @@ def check_publishable(working: Path, nonce_sha256: str | None, docs: Path) -> st
         raise GateError("publish", f"cannot read {working} ({str(exc).splitlines()[0]}): another process "
                                    "(a dbt build?) holds it; wait for it to finish; nothing was "
                                    "published") from exc
+    not_whole = GateError("publish", f"{working} was not made by a whole `dbt build` (or a build is under "
+                                     "way): run `tsqa build`; nothing was published")
     if marker is None:
-        raise GateError("publish", f"{working} was not made by a whole `dbt build` (or a build is under "
-                                   "way): run `tsqa build`; nothing was published")
+        raise not_whole
+    if nonce_sha256 is None or marker.nonce_sha256 is None \
+            or not hmac.compare_digest(marker.nonce_sha256, nonce_sha256):
+        raise GateError("publish", f"{working} is not the file of the last `tsqa build` in this folder as that "
+                                   "build left it: its build marker does not carry that build's run nonce (a "
+                                   "dbt command was run on the file since, or the file was copied in); "
+                                   "nothing was published. Fix: run `tsqa build`")
+    if marker.command != "build":
+        raise not_whole
     if not marker.build_passed:
         raise GateError("publish", f"the dbt build of {working} failed or did not finish (a model or test "
                                    "failed); nothing was published. Fix the cause and run `tsqa build`")
@@ -648,12 +659,6 @@ def check_publishable(working: Path, nonce_sha256: str | None, docs: Path) -> st
     if not marker.validation_passed:
         raise GateError("publish", f"the validation run of this build of {working} ({marker.validation_run_id}) "
                                    f"failed; nothing was published (Data Docs: {docs})")
-    if nonce_sha256 is None or marker.nonce_sha256 is None \
-            or not hmac.compare_digest(marker.nonce_sha256, nonce_sha256):
-        raise GateError("publish", f"{working} is not the file of the last `tsqa build` in this folder as that "
-                                   "build left it: its build marker does not carry that build's run nonce (a "
-                                   "dbt command was run on the file since, or the file was copied in); "
-                                   "nothing was published. Fix: run `tsqa build`")
     return marker.validation_run_id
 
 

@@ -4,13 +4,20 @@
     the file, never to a file it was copied from:
 
     - on-run-start of every dbt invocation on the file sets it to "not passed" (a copy
-      of the published file, or a partial or failed build, is never publishable);
+      of the published file, or a partial or failed build, is never publishable), with
+      the SHA-256 of the invocation's run nonce (`build_nonce_sha256`; null without one);
     - on-run-end of a whole `dbt build` (no --select/--exclude) sets it to "passed" when
       every model, seed, snapshot and test succeeded (warnings allowed);
     - the gate's validation then records its run on the marker (publish.audit).
 
-    The gate's own dbt steps after validation (the reporting marts' validation status,
-    dbt docs; TSQA_GATE_STEP = after_validation) leave it alone.
+    The run nonce is a random value `tsqa build` makes for each gated build and hands to
+    its own dbt commands only (the dbt plugin sets it as the DuckDB session variable
+    `tsqa_build_nonce`, so it is in no SQL text or log; only its SHA-256 is stored). An
+    invocation that carries the nonce the marker was written with (the gate's own steps
+    after validation: the reporting marts' validation status, dbt docs) leaves the marker
+    alone; any other (a plain `dbt` command, whatever its environment) resets it, and
+    `tsqa publish` publishes only a file whose marker carries the nonce of the last
+    gated build in its folder.
 -#}
 {% macro tsqa_marker_table() -%}
     landing.tsqa_build_marker
@@ -30,9 +37,37 @@
 
 
 {% macro tsqa_mark_build_started() -%}
-    {%- if env_var('TSQA_GATE_STEP', '') != 'after_validation' -%}
+    {#- the marker is kept only for an invocation with the nonce it was written with (a
+        marker of an older version, without the column, is reset) -#}
     create schema if not exists landing;
+    create table if not exists {{ tsqa_marker_table() }} (
+        invocation_id varchar,
+        built_at timestamp,
+        build_passed boolean,
+        failed_nodes varchar,
+        command varchar,
+        validation_run_id varchar,
+        validation_passed boolean,
+        build_nonce_sha256 varchar
+    );
+    alter table {{ tsqa_marker_table() }} add column if not exists build_nonce_sha256 varchar;
     create or replace table {{ tsqa_marker_table() }} as
+    with kept as (
+        select *
+        from {{ tsqa_marker_table() }}
+        where build_nonce_sha256 = sha256(getvariable('tsqa_build_nonce'))
+    )
+    select
+        invocation_id,
+        built_at,
+        build_passed,
+        failed_nodes,
+        command,
+        validation_run_id,
+        validation_passed,
+        build_nonce_sha256
+    from kept
+    union all
     select
         '{{ invocation_id }}' as invocation_id,
         {{ tsqa_run_started_at() }} as built_at,
@@ -40,8 +75,9 @@
         null::varchar as failed_nodes,
         '{{ flags.WHICH }}' as command,
         null::varchar as validation_run_id,
-        null::boolean as validation_passed
-    {%- endif -%}
+        null::boolean as validation_passed,
+        sha256(getvariable('tsqa_build_nonce')) as build_nonce_sha256
+    where not exists (select 1 from kept)
 {%- endmacro %}
 
 

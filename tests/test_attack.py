@@ -17,6 +17,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import duckdb
@@ -411,3 +412,124 @@ def test_data_line_count_matches_the_reference_on_random_files(tmp_path: Path) -
     big = tmp_path / "big.csv"
     big.write_bytes(b"h\n" + b"1,2\n" * 5_000_000 + b"\n \n" + b'3,"x\ny"\n' + b"4,5\n" * 9 + b"4,5")
     assert csv_facts(big) == (5_000_000 + 1 + 10, True)
+
+
+# ---------------------------------------------------------------------------
+# Between the listing and the read: hard links, and files swapped while a build runs
+# ---------------------------------------------------------------------------
+
+
+def test_a_hard_link_is_not_a_landing_file(tmp_path: Path) -> None:
+    """A hard link gives any file the build user can read (outside the landing root) a
+    name inside it, and it is a regular file: refused by name, at step 1 and in dbt's
+    listing alike, with the fix (copy it in)."""
+    import json
+
+    from tsqa.landing import listing_json
+
+    landing = Landing(tmp_path / "raw")
+    landing.drop("moderators", "moderators_2026-09-01", MODERATORS)
+    secrets = tmp_path / "secrets.csv"
+    secrets.write_text("moderator_id,vendor_code\nDB_PASSWORD,hunter2\n")
+    linked = landing.root / "moderators" / "moderators_2026-09-02.csv"
+    os.link(secrets, linked)
+    expected = (f"{linked}: is a hard link (2 names for one file). Fix: copy the file into the landing folder "
+                "(cp, not ln) so that it has one name")
+    for problems in (check_landing(landing.root).problems,
+                     json.loads(listing_json(str(landing.root), ""))["problems"]):
+        assert len(problems) == 1 and problems[0].startswith(expected), problems
+
+
+class Swap:
+    """A landing folder listed the way dbt lists it (``tsqa_landing_listing``), then
+    changed before a read; the reads are the DuckDB functions the dbt plugin registers."""
+
+    def __init__(self, root: Path) -> None:
+        from tsqa.landing import listing_json, register
+
+        self.outside = root / "outside"
+        self.outside.mkdir(parents=True)
+        (self.outside / "secrets.csv").write_text("moderator_id,vendor_code\nDB_PASSWORD,hunter2\n")
+        self.landing = Landing(root / "raw")
+        self.path = self.landing.drop("moderators", "moderators_2026-09-01", MODERATORS)
+        self.con = duckdb.connect()
+        register(self.con)
+        assert str(self.path) in listing_json(str(self.landing.root), "")
+
+    def error(self, sql: str) -> str:
+        with pytest.raises(duckdb.Error) as failure:
+            self.con.execute(sql, [str(self.path)])
+        return str(failure.value)
+
+
+def test_a_file_swapped_for_a_symlink_after_the_listing_lands_nothing(tmp_path: Path) -> None:
+    """Swapped for a symbolic link to a file of secrets between the listing and DuckDB's
+    read: the landing model checks each file it read in the statement that reads it, so
+    the statement fails and no row of the secrets reaches a table."""
+    swap = Swap(tmp_path)
+    os.rename(swap.path, tmp_path / "aside.csv")
+    swap.path.symlink_to(swap.outside / "secrets.csv")
+    message = swap.error("create table landed as select *, tsqa_last_line_cut(filename) as cut "
+                         "from read_csv(?, filename = true, all_varchar = true)")
+    assert f"{swap.path}: is a symbolic link (it was replaced by one after the build listed it" in message
+    assert "Fix: do not replace, link or write landing files while a build runs" in message
+    assert "hunter2" not in message
+    assert swap.con.execute("select count(*) from duckdb_tables() where table_name = 'landed'").fetchone()[0] == 0
+    assert "is a symbolic link" in swap.error("select tsqa_file_facts(?)")
+
+
+def test_a_file_swapped_and_put_back_or_written_after_the_listing_is_refused(tmp_path: Path) -> None:
+    """Renamed away (a symlink read in its place) and put back before the check, or
+    written to: the same name, even the same inode, but its change time moved."""
+    swap = Swap(tmp_path)
+    before = swap.con.execute("select tsqa_file_facts(?)", [str(swap.path)]).fetchone()[0]
+    assert before == {"data_lines": 2, "truncated": False}
+    os.rename(swap.path, tmp_path / "aside.csv")
+    os.rename(tmp_path / "aside.csv", swap.path)
+    assert "is not the file the build listed" in swap.error("select tsqa_file_facts(?)")
+    assert "is not the file the build listed" in swap.error("select tsqa_last_line_cut(?)")
+    assert "is not the file the build listed" in swap.error("select tsqa_physical_lines(?, [0])")
+    written = Swap(tmp_path / "written")
+    with written.path.open("ab") as handle:
+        handle.write(b"M8,inhouse,DUB,IE,en,moderator,,2026-01-01,,2026-09-01T00:00:00Z\n")
+    assert "is not the file the build listed" in written.error("select tsqa_reject_records(?, [0])")
+
+
+def test_an_entity_folder_swapped_after_the_listing_is_refused(tmp_path: Path) -> None:
+    """The folder replaced by a symbolic link to another folder with a file of the same
+    name, or renamed away and back: refused, never read through."""
+    swap = Swap(tmp_path)
+    folder = swap.path.parent
+    os.rename(folder, tmp_path / "aside")
+    shutil.copyfile(swap.outside / "secrets.csv", swap.outside / swap.path.name)
+    folder.symlink_to(swap.outside)
+    assert "its folder was replaced by a symbolic link or a file after the build listed it" in swap.error(
+        "select tsqa_file_facts(?)")
+    folder.unlink()
+    os.rename(tmp_path / "aside", folder)
+    assert "its folder changed after the build listed it" in swap.error("select tsqa_file_facts(?)")
+
+
+def test_a_file_swapped_for_a_named_pipe_is_refused_without_blocking(tmp_path: Path) -> None:
+    """A named pipe in a file's place: opening it for reading would wait for a writer
+    forever (a build that never ends). Run in a child process, so that a read that
+    blocks fails this test instead of hanging the suite."""
+    script = (
+        "import os, sys, duckdb\n"
+        "from pathlib import Path\n"
+        "from tests.test_attack import Swap\n"
+        "swap = Swap(Path(sys.argv[1]))\n"
+        "os.unlink(swap.path)\n"
+        "os.mkfifo(swap.path)\n"
+        "for function in ('tsqa_file_facts(?)', 'tsqa_last_line_cut(?)'):\n"
+        "    try:\n"
+        "        swap.con.execute('select ' + function, [str(swap.path)])\n"
+        "        print('read')\n"
+        "    except duckdb.Error as exc:\n"
+        "        print(str(exc).split('LandingFileChanged: ')[-1].splitlines()[0])\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script, str(tmp_path)], capture_output=True, text=True,
+                          timeout=120, cwd=Path(__file__).parent.parent)
+    lines = done.stdout.splitlines()
+    assert len(lines) == 2 and all(line.startswith(f"{tmp_path}/raw/moderators/moderators_2026-09-01.csv: "
+                                                   "is a named pipe") for line in lines), done

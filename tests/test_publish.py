@@ -217,10 +217,13 @@ def test_failed_validation_is_not_published(gate: dict, tmp_path: Path, monkeypa
     published, working = copy_of_the_publication(gate, tmp_path, monkeypatch)
     shutil.copyfile(gate["published"], working)
     before = digest(published)
-    # a working warehouse gone wrong: audits vanished, a personal column appeared
+    # a working warehouse gone wrong: audits vanished, a personal column appeared (its
+    # marker counted as the last gated build's, to reach the validation's verdict)
     with duckdb.connect(str(working)) as con:
         con.execute("delete from marts.fct_qa_audits")
         con.execute("alter table marts.dim_vendors add column contact_email varchar")
+        nonce_sha256 = con.execute(f"select build_nonce_sha256 from {publish.MARKER_TABLE}").fetchone()[0]
+    publish.run_file(working).write_text(nonce_sha256)
 
     manifest = gate["root"] / "target" / "manifest.json"
     assert cli.main(["validate", "--manifest", str(manifest)]) == 1
@@ -550,3 +553,102 @@ def test_landing_files_are_hashed_by_content_and_rehashed_only_when_written(tmp_
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("TSQA_LANDING_IGNORE", "qa_audits/link.csv")
         assert set(publish.landing_files(landing.root, key)) == {name}
+
+
+# ---------------------------------------------------------------------------
+# The build marker belongs to one gated build; the build state to what dbt landed
+# ---------------------------------------------------------------------------
+
+
+def test_a_dbt_command_run_on_the_working_file_after_validation_unpublishes_it(
+        gate: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """A gated build whose working file passed dbt and validation, and on which a plain
+    `dbt run` is run before the publish (by hand, with the environment that once let the
+    gate's own later steps keep the marker: TSQA_GATE_STEP=after_validation, and the only
+    trace of the run nonce on disk as TSQA_BUILD_NONCE): the build stops at 'publish',
+    and so does `tsqa publish`. The run nonce itself is written nowhere."""
+    shutil.copytree(gate["root"] / "raw", tmp_path / "raw", copy_function=shutil.copy2)
+    published, working = copy_of_the_publication(gate, tmp_path, monkeypatch)
+    before = digest(published)
+    cfg = settings.load(environment(tmp_path))
+    nonces: list[str] = []
+    real_nonce, real_dbt = publish.new_run_nonce, publish.run_dbt
+
+    def recorded_nonce() -> str:
+        nonces.append(real_nonce())
+        return nonces[-1]
+
+    def dbt_then_a_hand_command(args: list[str], **kwargs: object) -> object:
+        result = real_dbt(args, **kwargs)
+        if args[0] == "docs":   # after validation, before the publish
+            hand = {**environment(tmp_path), "TSQA_DUCKDB_PATH": str(working),
+                    "TSQA_GATE_STEP": "after_validation",
+                    "TSQA_BUILD_NONCE": publish.run_file(working).read_text().strip()}
+            real_dbt(["run", "--select", "landing__moderators"], env=hand, target_path=tmp_path / "hand",
+                     capture=True)
+        return result
+
+    monkeypatch.setattr(publish, "new_run_nonce", recorded_nonce)
+    monkeypatch.setattr(publish, "run_dbt", dbt_then_a_hand_command)
+    with pytest.raises(publish.GateError) as stopped:
+        publish.build(cfg, target_path=tmp_path / "target", say=lambda line: None)
+    assert stopped.value.stage == "publish"
+    assert "does not carry that build's run nonce (a dbt command was run on the file since" in str(stopped.value)
+    assert digest(published) == before and working.exists()
+    # the marker holds the SHA-256 of a nonce, never the nonce
+    (nonce,) = nonces
+    assert publish.run_file(working).read_text().strip() == publish.nonce_digest(nonce)
+    with duckdb.connect(str(working), read_only=True) as con:
+        assert con.execute(f"select build_nonce_sha256 from {publish.MARKER_TABLE}").fetchall() == [
+            (hashlib.sha256(publish.run_file(working).read_text().strip().encode()).hexdigest(),)]
+    assert cli.main(["publish"]) == 1
+    assert "does not carry that build's run nonce" in capsys.readouterr().err
+    assert digest(published) == before
+    files = [p for folder in (published.parent, tmp_path / "target", tmp_path / "hand") for p in folder.rglob("*")
+             if p.is_file()]
+    assert len(files) > 20 and not any(nonce.encode() in p.read_bytes() for p in files)
+
+
+def test_a_file_arriving_while_dbt_runs_stops_the_build(gate: dict, tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The build state is what dbt landed: a file that arrives after the landing folder
+    was hashed but before dbt lists it is landed, so the build stops naming it instead
+    of recording a state without it (the next build would take it for new and never
+    read it again)."""
+    shutil.copytree(gate["root"] / "raw", tmp_path / "raw", copy_function=shutil.copy2)
+    published, _ = copy_of_the_publication(gate, tmp_path, monkeypatch)
+    before = digest(published)
+    cfg = settings.load(environment(tmp_path))
+    landing = Landing(tmp_path / "raw")
+    real_dbt = publish.run_dbt
+
+    def arrival_then_dbt(args: list[str], **kwargs: object) -> object:
+        if args[0] == "build":
+            landing.drop("moderation_decisions", "moderation_decisions_2026-10-07",
+                         [{**D1, "decision_id": "D7", "content_id": "C7"}])
+        return real_dbt(args, **kwargs)
+
+    monkeypatch.setattr(publish, "run_dbt", arrival_then_dbt)
+    with pytest.raises(publish.GateError) as stopped:
+        publish.build(cfg, target_path=tmp_path / "target", say=lambda line: None)
+    assert stopped.value.stage == "landing"
+    assert "the landing folder changed while dbt built the working file" in str(stopped.value)
+    assert "moderation_decisions/moderation_decisions_2026-10-07.csv: arrived while dbt ran" in str(stopped.value)
+    assert digest(published) == before
+    # it was landed indeed; the next build lands the folder as it is then
+    assert "moderation_decisions/moderation_decisions_2026-10-07.csv" in publish.landed_names(cfg.working_path)
+
+
+def test_landing_changes_name_what_arrived_changed_and_went() -> None:
+    def record(hmac_sha256: str, stat: list[int]) -> dict:
+        return {"hmac_sha256": hmac_sha256, "stat": stat}
+
+    before = {"a/1.csv": record("h1", [1, 1, 1, 1]), "a/2.csv": record("h2", [2, 2, 2, 2]),
+              "a/3.csv": record("h3", [3, 3, 3, 3])}
+    after = {"a/1.csv": record("h1", [1, 1, 1, 1]), "a/2.csv": record("h2", [2, 2, 9, 2]),
+             "a/4.csv": record("h4", [4, 4, 4, 4])}
+    assert publish.landing_changes(before, after, {"a/1.csv", "a/5.csv"}) == [
+        "a/4.csv: arrived while dbt ran", "a/3.csv: disappeared while dbt ran",
+        "a/2.csv: was written or replaced while dbt ran",
+        "a/5.csv: was landed by dbt but is not in the folder now (it came and went while dbt ran)"]
+    assert publish.landing_changes(before, dict(before), {"a/1.csv"}) == []

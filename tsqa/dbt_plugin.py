@@ -10,6 +10,11 @@ key guesses). Every connection and cursor dbt opens gets it as the DuckDB sessio
 ``getvariable('tsqa_pii_salt')`` (macro ``pseudonymise``). The key itself never appears
 in any SQL text that dbt renders.
 
+It hands the gated build's run nonce (``TSQA_BUILD_NONCE``, set by ``tsqa build`` for
+its own dbt commands; none otherwise) to DuckDB the same way, as the session variable
+``tsqa_build_nonce``: the build marker stores its SHA-256 (macros/build_marker.sql), and
+the nonce itself is in no SQL text, log or file.
+
 It also registers the landing functions of ``tsqa/landing.py`` (the landing listing and
 the independent count of each file's data lines) on every connection and cursor.
 """
@@ -28,6 +33,7 @@ from tsqa.settings import DEV_PII_SALT
 class Plugin(BasePlugin):
     def initialize(self, plugin_config: dict[str, Any]) -> None:
         self._salt = os.environ.get("TSQA_PII_SALT") or DEV_PII_SALT
+        self._nonce = os.environ.get("TSQA_BUILD_NONCE") or None
         # DuckDB does not create the folder of a new database file.
         path = getattr(self.creds, "path", None) if self.creds is not None else None
         if path and path != ":memory:" and "://" not in path:
@@ -36,6 +42,7 @@ class Plugin(BasePlugin):
 
     def _set(self, conn: Any) -> None:
         conn.execute("set variable tsqa_pii_salt = ?", [self._salt])
+        conn.execute("set variable tsqa_build_nonce = ?", [self._nonce])
         register(conn)
 
     def configure_connection(self, conn: Any) -> None:

@@ -19,12 +19,26 @@ registers on every connection (``tsqa/dbt_plugin.py``):
     starts and ends in the file, and the lines a quote left open swallowed.
 
 A landing file is a regular file (not a symbolic link, device or folder) directly in
-one of the contract's entity folders, named ``*.csv`` or ``*.parquet`` (lower case).
-Anything else in the landing root is a problem, named with what it is.
+one of the contract's entity folders, named ``*.csv`` or ``*.parquet`` (lower case), with
+one name only (a hard link is refused: it can give a file outside the landing root a
+name inside it). Anything else in the landing root is a problem, named with what it is.
+
+Between the listing and a read, a file can be swapped (for a symbolic link, a named pipe,
+another file) or written. The listing records each file's identity (device, inode, size,
+modification and change times, and its folder's device, inode and change time) the first
+time a process lists it, and every read here opens the file without following a symbolic
+link or blocking on a pipe, through its folder opened the same way, and refuses a file
+whose identity is not the listed one (``LandingFileChanged``). dbt's landing model asks
+``tsqa_last_line_cut`` of every CSV file it read in the same statement that reads it, and
+the reconciliation counts every file, so a file DuckDB read after a swap stops the build
+before its rows reach a table (CSV) or before the build ends (Parquet). Renaming a
+file or folder away and back changes its change time, so a swap that is undone before
+the check is found as well.
 """
 
 from __future__ import annotations
 
+import errno
 import fnmatch
 import json
 import os
@@ -32,6 +46,7 @@ import re
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 #: Entity folders the landing layer reads (raw_contract.md).
 LANDING_ENTITIES = (
@@ -49,6 +64,8 @@ class Listing:
     files: dict[str, list[str]] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
     ignored: list[str] = field(default_factory=list)
+    #: path -> its identity when listed (``_identity``)
+    identities: dict[str, tuple[int, ...]] = field(default_factory=dict)
 
     @property
     def count(self) -> int:
@@ -75,9 +92,87 @@ def _kind(mode: int) -> str:
     return "not a regular file"
 
 
+HARD_LINK_FIX = ("Fix: copy the file into the landing folder (cp, not ln) so that it has one name; a hard "
+                 "link can give any file the build user can read (outside the landing root) a name inside it")
+
+
+def _identity(file: os.stat_result, folder: os.stat_result) -> tuple[int, ...]:
+    """A file's device, inode, size, modification and change times (the change time moves
+    on every write, rename and link, and cannot be set back), then its folder's device,
+    inode and change time (a file added to or taken from the folder, the folder renamed
+    away and back)."""
+    return (file.st_dev, file.st_ino, file.st_size, file.st_mtime_ns, file.st_ctime_ns,
+            folder.st_dev, folder.st_ino, folder.st_ctime_ns)
+
+
+#: Identity of each landing file the first time this process listed it (``listing_json``,
+#: the listing dbt uses): every later read in this process is checked against it.
+_LISTED: dict[str, tuple[int, ...]] = {}
+
+
+class LandingFileChanged(RuntimeError):
+    """A landing file is not the file the listing saw (swapped, linked or written since),
+    or is not a regular file with one name: it is not read."""
+
+
+def _open_folder(path: str) -> int:
+    return os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
+
+
+def open_landing_file(path: str | Path) -> Any:
+    """Open a landing file for reading (binary) without following a symbolic link in its
+    last two components (its entity folder and itself) and without blocking on a named
+    pipe; refuse anything but a regular file with one name, and, when this process listed
+    it, anything but the file it listed (``LandingFileChanged``)."""
+    text = str(path)
+    folder, name = os.path.split(text)
+    fix = ("nothing of it is kept. Fix: do not replace, link or write landing files while a build runs "
+           "(write a drop under another name outside the folder, then move it in); run the build again")
+    try:
+        folder_fd = _open_folder(folder or ".")
+    except OSError as exc:
+        if exc.errno in (errno.ELOOP, errno.ENOTDIR):
+            raise LandingFileChanged(f"{text}: its folder was replaced by a symbolic link or a file after the "
+                                     f"build listed it; {fix}") from exc
+        raise
+    try:
+        try:
+            fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, dir_fd=folder_fd)
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                raise LandingFileChanged(f"{text}: is a symbolic link (it was replaced by one after the build "
+                                         f"listed it; only regular files are read); {fix}") from exc
+            raise
+        folder_stat = os.fstat(folder_fd)
+    finally:
+        os.close(folder_fd)
+    try:
+        stat_now = os.fstat(fd)
+        if not stat.S_ISREG(stat_now.st_mode):
+            raise LandingFileChanged(f"{text}: is {_kind(stat_now.st_mode)}; {fix}")
+        if stat_now.st_nlink > 1:
+            raise LandingFileChanged(f"{text}: is a hard link ({stat_now.st_nlink} names for one file). "
+                                     + HARD_LINK_FIX)
+        listed, now = _LISTED.get(text), _identity(stat_now, folder_stat)
+        if listed is not None and listed[:5] != now[:5]:
+            raise LandingFileChanged(f"{text}: is not the file the build listed (its device, inode, size, "
+                                     "modification or change time differ: it was replaced, renamed, linked or "
+                                     f"written since); {fix}")
+        if listed is not None and listed != now:
+            raise LandingFileChanged(f"{text}: its folder changed after the build listed it (a file was added, "
+                                     f"removed or renamed in it, or the folder was replaced); {fix}")
+        os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
 def list_landing(raw_dir: str | Path, ignore: str | None = None) -> Listing:
     """Every landing file of ``raw_dir`` by entity (sorted by name), and what else is
-    there. A missing landing root lists nothing (the gate checks the root itself)."""
+    there. A missing landing root lists nothing (the gate checks the root itself). An
+    entity folder is opened without following a symbolic link and listed through that
+    handle, so what is listed is the folder's own content."""
     # the real path: DuckDB normalises `..` in a path it reads and names the file by the
     # normalised path, which must be the name the listing gave
     root = Path(os.path.realpath(raw_dir))
@@ -105,24 +200,44 @@ def list_landing(raw_dir: str | Path, ignore: str | None = None) -> Listing:
         if not stat.S_ISDIR(mode):
             listing.problems.append(f"{top.path}: is {_kind(mode)}, not an entity folder")
             continue
-        for entry in sorted(os.scandir(top.path), key=lambda e: e.name):
-            relative = f"{top.name}/{entry.name}"
-            if ignored(relative):
-                listing.ignored.append(entry.path)
-                continue
-            mode = os.lstat(entry.path).st_mode
-            if not stat.S_ISREG(mode):
-                listing.problems.append(f"{entry.path}: is {_kind(mode)}")
-            elif not entry.name.endswith(LANDING_SUFFIXES):
-                listing.problems.append(f"{entry.path}: is not named *.csv or *.parquet (lower case); "
-                                        "its rows would be in no count")
-            else:
-                listing.files[top.name].append(entry.path)
+        try:
+            folder_fd = _open_folder(top.path)
+        except OSError as exc:
+            listing.problems.append(f"{top.path}: cannot be listed ({exc.strerror or exc}; it was replaced "
+                                    "after it was looked at, or is not readable)")
+            continue
+        try:
+            folder_stat = os.fstat(folder_fd)
+            for entry in sorted(os.scandir(folder_fd), key=lambda e: e.name):
+                path = os.path.join(top.path, entry.name)
+                relative = f"{top.name}/{entry.name}"
+                if ignored(relative):
+                    listing.ignored.append(path)
+                    continue
+                entry_stat = os.stat(entry.name, dir_fd=folder_fd, follow_symlinks=False)
+                mode = entry_stat.st_mode
+                if not stat.S_ISREG(mode):
+                    listing.problems.append(f"{path}: is {_kind(mode)}")
+                elif not entry.name.endswith(LANDING_SUFFIXES):
+                    listing.problems.append(f"{path}: is not named *.csv or *.parquet (lower case); "
+                                            "its rows would be in no count")
+                elif entry_stat.st_nlink > 1:
+                    listing.problems.append(f"{path}: is a hard link ({entry_stat.st_nlink} names for one file). "
+                                            + HARD_LINK_FIX)
+                else:
+                    listing.files[top.name].append(path)
+                    listing.identities[path] = _identity(entry_stat, folder_stat)
+        finally:
+            os.close(folder_fd)
     return listing
 
 
 def listing_json(raw_dir: str, ignore: str | None) -> str:
+    """``tsqa_landing_listing``: the listing as JSON; each file's identity is recorded the
+    first time this process lists it, and every read of the file is checked against it."""
     listing = list_landing(raw_dir, ignore)
+    for path, identity in listing.identities.items():
+        _LISTED.setdefault(path, identity)
     return json.dumps({"files": listing.files, "problems": listing.problems, "ignored": listing.ignored})
 
 
@@ -171,7 +286,7 @@ def csv_facts(path: str | Path, chunk_size: int = 1 << 24) -> tuple[int, bool]:
             state["data"] += 1 if state["header_seen"] else 0
             state["header_seen"] = True
 
-    with open(path, "rb") as handle:
+    with open_landing_file(path) as handle:
         rest = b""
         while chunk := handle.read(chunk_size):
             chunk = rest + chunk
@@ -217,7 +332,7 @@ def last_line_cut(path: str) -> bool:
     """``tsqa_last_line_cut``: the rule of ``csv_facts`` for a cut last line, from the end
     of the file only (the landing layer asks it of every new file)."""
     try:
-        with open(path, "rb") as handle:
+        with open_landing_file(path) as handle:
             size = handle.seek(0, os.SEEK_END)
             handle.seek(max(0, size - 65536))
             tail = handle.read()
@@ -234,7 +349,8 @@ def last_line_cut(path: str) -> bool:
 def parquet_rows(path: str | Path) -> int:
     import pyarrow.parquet as pq
 
-    return int(pq.ParquetFile(str(path)).metadata.num_rows)
+    with open_landing_file(path) as handle:
+        return int(pq.ParquetFile(handle).metadata.num_rows)
 
 
 def file_facts(path: str) -> dict[str, object]:
@@ -244,6 +360,8 @@ def file_facts(path: str) -> dict[str, object]:
             return {"data_lines": parquet_rows(path), "truncated": False}
         data, truncated = csv_facts(path)
         return {"data_lines": data, "truncated": truncated}
+    except LandingFileChanged:
+        raise   # stops the statement (and the build) with the file and the reason
     except Exception:  # noqa: BLE001 - an unreadable file fails the build where it is read
         return {"data_lines": -1, "truncated": False}
 
@@ -255,7 +373,7 @@ def physical_lines(path: str, offsets: list[int] | None) -> list[int]:
     order = sorted(range(len(offsets)), key=offsets.__getitem__)
     result = [0] * len(offsets)
     count = base = i = 0
-    with open(path, "rb") as handle:
+    with open_landing_file(path) as handle:
         while chunk := handle.read(1 << 24):
             end, position = base + len(chunk), 0
             while i < len(order) and offsets[order[i]] < end:
@@ -282,7 +400,7 @@ def reject_records(path: str, offsets: list[int] | None) -> list[dict[str, objec
         return []
     lines = physical_lines(path, offsets)
     found: list[dict[str, object]] = []
-    with open(path, "rb") as handle:
+    with open_landing_file(path) as handle:
         for offset, line in zip(offsets, lines):
             # the parser's position can point one byte into the line: start at the line
             handle.seek(max(0, offset - 65536))

@@ -42,6 +42,7 @@ import hmac
 import json
 import os
 import re
+import secrets
 import shutil
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -54,7 +55,8 @@ import duckdb
 from tsqa import validate as gx_validate
 from tsqa.dbt import DbtError, run_dbt
 from tsqa.hyper import write_extracts
-from tsqa.landing import IGNORE_VARIABLE, LANDING_ENTITIES, LANDING_SUFFIXES, list_landing
+from tsqa.landing import (IGNORE_VARIABLE, LANDING_ENTITIES, LANDING_SUFFIXES, LandingFileChanged, list_landing,
+                          open_landing_file)
 from tsqa.report import default_month, write_report
 from tsqa.settings import PROJECT_DIR, Settings
 
@@ -190,9 +192,9 @@ def _unreadable(path: Path) -> str | None:
     if not path.is_file():
         return "is not a regular file"
     try:
-        with path.open("rb") as handle:
+        with open_landing_file(path) as handle:
             head = handle.read(4)
-            size = path.stat().st_size
+            size = os.fstat(handle.fileno()).st_size
             if path.suffix == ".parquet":
                 if size < 12:
                     return f"is not a Parquet file ({size} bytes: too small)"
@@ -200,6 +202,8 @@ def _unreadable(path: Path) -> str | None:
                 tail = handle.read(4)
                 if head != b"PAR1" or tail != b"PAR1":
                     return "is not a Parquet file (no PAR1 magic bytes at its start and end: truncated or another format)"
+    except LandingFileChanged as exc:
+        return str(exc).split(": ", 1)[-1]
     except PermissionError:
         return "cannot be opened: permission denied"
     except OSError as exc:
@@ -257,7 +261,7 @@ def explain_dbt_failure(output: str, raw_dir: Path | None = None) -> list[str]:
     return hints + picked[:40] + summary[-1:]
 
 
-def _dbt_env(cfg: Settings, database: Path) -> dict[str, str]:
+def _dbt_env(cfg: Settings, database: Path, nonce: str | None = None) -> dict[str, str]:
     env = {
         "TSQA_RAW_DIR": str(absolute(cfg.raw_dir)),
         "TSQA_DUCKDB_PATH": str(database),
@@ -267,7 +271,32 @@ def _dbt_env(cfg: Settings, database: Path) -> dict[str, str]:
     }
     if cfg.as_of:
         env["TSQA_AS_OF"] = cfg.as_of
+    if nonce is not None:
+        # the gated build's run nonce: the dbt plugin hands it to DuckDB as a session
+        # variable (never into SQL text); dbt stores its SHA-256 with the build marker
+        env[NONCE_VARIABLE] = nonce
     return env
+
+
+#: The environment variable that hands a gated build's run nonce to the dbt plugin.
+NONCE_VARIABLE = "TSQA_BUILD_NONCE"
+
+
+def new_run_nonce() -> str:
+    """A fresh random nonce for one gated build (256 bits)."""
+    return secrets.token_hex(32)
+
+
+def nonce_digest(nonce: str) -> str:
+    """What is stored of a run nonce: its SHA-256 (as DuckDB's ``sha256`` writes it). The
+    nonce itself is written nowhere, so no one can hand it to a later dbt command."""
+    return hashlib.sha256(nonce.encode()).hexdigest()
+
+
+def run_file(working: Path) -> Path:
+    """Beside the working file: the SHA-256 of the run nonce of the gated build that
+    made it (``tsqa publish`` publishes only a file whose marker carries it)."""
+    return working.with_name(working.name + ".run")
 
 
 #: dbt's target folder for gated builds. dbt keys its partial-parse state on the
@@ -353,7 +382,7 @@ def file_digest(path: Path, key: str) -> str:
     file is an unkeyed hash of the identifiers in it: the warehouse holds every other
     value of a small file, so its user ids could be guessed against a plain hash."""
     digest = hmac.new(key.encode(), digestmod=hashlib.sha256)
-    with path.open("rb") as handle:
+    with open_landing_file(path) as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
@@ -392,6 +421,34 @@ def same_content(landed: Any, present: LandedFile) -> bool:
     A record without a keyed hash (an older build state) counts as changed: one full
     rebuild."""
     return isinstance(landed, dict) and landed.get("hmac_sha256") == present["hmac_sha256"]
+
+
+def landed_names(database: Path) -> set[str]:
+    """``entity/file`` of every file the landing tables of ``database`` hold rows of."""
+    con = duckdb.connect(str(database), read_only=True)
+    try:
+        names: set[str] = set()
+        for entity in LANDING_ENTITIES:
+            if _has_table(con, f"landing.landing__{entity}"):
+                names |= {f"{entity}/{row[0]}" for row in con.execute(
+                    f"select distinct _source_file from landing.landing__{entity}").fetchall()}
+        return names
+    finally:
+        con.close()
+
+
+def landing_changes(before: Mapping[str, LandedFile], after: Mapping[str, LandedFile],
+                    landed: set[str]) -> list[str]:
+    """What changed in the landing folder between the listing before dbt (``before``)
+    and the one after it (``after``), and landed files that are not in it now: a file
+    that arrived, changed or went while dbt ran may or may not be what dbt landed."""
+    moved = [f"{name}: arrived while dbt ran" for name in sorted(set(after) - set(before))]
+    moved += [f"{name}: disappeared while dbt ran" for name in sorted(set(before) - set(after))]
+    moved += [f"{name}: was written or replaced while dbt ran" for name in sorted(set(before) & set(after))
+              if before[name]["stat"] != after[name]["stat"] or not same_content(before[name], after[name])]
+    moved += [f"{name}: was landed by dbt but is not in the folder now (it came and went while dbt ran)"
+              for name in sorted(landed - set(after) - set(before))]
+    return moved
 
 
 def write_build_state(database: Path, fingerprint: str, files: Mapping[str, LandedFile]) -> None:
@@ -532,25 +589,84 @@ def _invalidate_marker(database: Path) -> None:
         con.close()
 
 
-def build_marker(database: Path) -> tuple[bool, str | None, bool] | None:
-    """(dbt build passed, validation run id, validation passed) of the build that made
-    ``database``; None when no whole `dbt build` marked it."""
+@dataclass(frozen=True)
+class Marker:
+    """The build marker of a warehouse file (macros/build_marker.sql)."""
+
+    build_passed: bool
+    validation_run_id: str | None
+    validation_passed: bool
+    #: SHA-256 of the run nonce of the gated build whose dbt build wrote the marker
+    nonce_sha256: str | None
+    #: the dbt command that wrote it (only `build` makes a publishable file)
+    command: str | None = "build"
+
+
+def build_marker(database: Path) -> Marker | None:
+    """The marker of the last dbt command run on ``database``; None when there is none.
+    The validation run counts only when it is recorded in this file and passed every
+    suite."""
     con = duckdb.connect(str(database), read_only=True)
     try:
         if not _has_table(con, MARKER_TABLE):
             return None
-        row = con.execute(f"select build_passed, validation_run_id, validation_passed, command "
-                          f"from {MARKER_TABLE}").fetchone()
-        if row is None or row[3] != "build":
+        schema, table = MARKER_TABLE.split(".")
+        has_nonce = con.execute("select count(*) from information_schema.columns where table_schema = ? and "
+                                "table_name = ? and column_name = 'build_nonce_sha256'", [schema, table]).fetchone()[0]
+        row = con.execute(f"select build_passed, validation_run_id, validation_passed, command, "
+                          f"{'build_nonce_sha256' if has_nonce else 'null'} from {MARKER_TABLE}").fetchone()
+        if row is None:
             return None
         if row[1] is not None and gx_validate.has_history(con):
-            # the run must be recorded in this file and have passed every suite
             recorded = con.execute(f"select bool_and(success) from {gx_validate.MARTS_SCHEMA}.validation_runs "
                                    "where run_id = ?", [row[1]]).fetchone()[0]
-            return bool(row[0]), row[1], bool(row[2]) and bool(recorded)
-        return bool(row[0]), None, False
+            return Marker(bool(row[0]), row[1], bool(row[2]) and bool(recorded), row[4], row[3])
+        return Marker(bool(row[0]), None, False, row[4], row[3])
     finally:
         con.close()
+
+
+def check_publishable(working: Path, nonce_sha256: str | None, docs: Path) -> str:
+    """The validation run id of ``working`` if it may be published: its marker says its
+    own whole `dbt build` passed and a validation run recorded after it passed, and the
+    marker carries the run nonce of the gated build that made the file (any dbt command
+    run on the file since, by hand or with a hand-set environment, writes a new marker
+    without it). Otherwise a GateError saying why; nothing is published."""
+    try:
+        marker = build_marker(working)
+    except duckdb.Error as exc:
+        raise GateError("publish", f"cannot read {working} ({str(exc).splitlines()[0]}): another process "
+                                   "(a dbt build?) holds it; wait for it to finish; nothing was "
+                                   "published") from exc
+    not_whole = GateError("publish", f"{working} was not made by a whole `dbt build` (or a build is under "
+                                     "way): run `tsqa build`; nothing was published")
+    if marker is None:
+        raise not_whole
+    if nonce_sha256 is None or marker.nonce_sha256 is None \
+            or not hmac.compare_digest(marker.nonce_sha256, nonce_sha256):
+        raise GateError("publish", f"{working} is not the file of the last `tsqa build` in this folder as that "
+                                   "build left it: its build marker does not carry that build's run nonce (a "
+                                   "dbt command was run on the file since, or the file was copied in); "
+                                   "nothing was published. Fix: run `tsqa build`")
+    if marker.command != "build":
+        raise not_whole
+    if not marker.build_passed:
+        raise GateError("publish", f"the dbt build of {working} failed or did not finish (a model or test "
+                                   "failed); nothing was published. Fix the cause and run `tsqa build`")
+    if marker.validation_run_id is None:
+        raise GateError("publish", f"{working} has not been validated since it was built: run "
+                                   "`tsqa validate` first; nothing was published")
+    if not marker.validation_passed:
+        raise GateError("publish", f"the validation run of this build of {working} ({marker.validation_run_id}) "
+                                   f"failed; nothing was published (Data Docs: {docs})")
+    return marker.validation_run_id
+
+
+def read_run_file(working: Path) -> str | None:
+    try:
+        return run_file(working).read_text(encoding="ascii").strip() or None
+    except FileNotFoundError:
+        return None
 
 
 def replace_atomically(working: Path, published: Path) -> None:
@@ -590,31 +706,14 @@ def publish_working(cfg: Settings, *, say: Say = print) -> Path:
         with _build_lock(working):
             if not working.exists():
                 raise GateError("publish", f"no working warehouse at {working}: run `tsqa build`")
-            try:
-                marker = build_marker(working)
-            except duckdb.Error as exc:
-                raise GateError("publish", f"cannot read {working} ({str(exc).splitlines()[0]}): another process "
-                                           "(a dbt build?) holds it; wait for it to finish; nothing was "
-                                           "published") from exc
-            if marker is None:
-                raise GateError("publish", f"{working} was not made by a whole `dbt build` (or a build is under "
-                                           "way): run `tsqa build`; nothing was published")
-            build_passed, run_id, validation_passed = marker
-            if not build_passed:
-                raise GateError("publish", f"the dbt build of {working} failed or did not finish (a model or test "
-                                           "failed); nothing was published. Fix the cause and run `tsqa build`")
-            if run_id is None:
-                raise GateError("publish", f"{working} has not been validated since it was built: run "
-                                           "`tsqa validate` first; nothing was published")
-            if not validation_passed:
-                raise GateError("publish", f"the validation run of this build of {working} ({run_id}) failed; "
-                                           f"nothing was published (Data Docs: {docs})")
+            run_id = check_publishable(working, read_run_file(working), docs)
             if not key_unchanged(working, cfg.pii_salt):
                 raise GateError("publish", f"{working} was not built by `tsqa build` with the key now in "
                                            "TSQA_PII_SALT (a plain `dbt build` records no key check, and "
                                            "another key would make user keys incomparable); nothing was "
                                            "published. Fix: run `tsqa build` with the production key")
             replace_atomically(working, published)
+            run_file(working).unlink(missing_ok=True)
     except OSError as exc:
         raise GateError("publish", f"could not publish {working} to {published}: {exc.strerror or exc} "
                                    f"({getattr(exc, 'filename', None) or published.parent}); nothing was "
@@ -695,6 +794,10 @@ def build(cfg: Settings, *, target_path: Path | None = None, verbose: bool = Fal
             if working.exists():
                 os.replace(working, previous_attempt)
             _remove_database(working)
+            # this build's run nonce: dbt stores its SHA-256 with the build marker, and only a
+            # file whose marker carries it is published (by this build or `tsqa publish`)
+            nonce = new_run_nonce()
+            run_file(working).write_text(nonce_digest(nonce) + "\n", encoding="ascii")
             files = plan.files if plan.files is not None else landing_files(raw_dir, cfg.pii_salt)
             fingerprint = project_fingerprint(cfg)
             if plan.incremental:
@@ -702,12 +805,23 @@ def build(cfg: Settings, *, target_path: Path | None = None, verbose: bool = Fal
                 _invalidate_marker(working)   # the copy's marker belongs to the published build
             try:
                 result = run_dbt(["build", *([] if plan.incremental else ["--full-refresh"])],
-                                 env=_dbt_env(cfg, working), target_path=target, capture=not verbose,
+                                 env=_dbt_env(cfg, working, nonce), target_path=target, capture=not verbose,
                                  progress=say)
             except DbtError as exc:
                 explained = explain_dbt_failure(str(exc), raw_dir)
                 raise GateError("dbt", "\n".join(["dbt build failed:", *(f"  {x}" for x in explained),
                                                   f"Full log: {target / 'logs' / 'dbt.log'}"])) from exc
+            # the build state records what dbt landed: the folder as hashed before dbt, if
+            # it is still so (nothing arrived, changed or went while dbt listed and read it)
+            after = landing_files(raw_dir, cfg.pii_salt, known=files)
+            moved = landing_changes(files, after, landed_names(working))
+            if moved:
+                raise GateError("landing", "\n".join([
+                    "the landing folder changed while dbt built the working file, so the warehouse could not "
+                    "record which content it landed; nothing was published:", *(f"  {m}" for m in moved),
+                    "Fix: let the upstream finish writing (write each drop under another name outside the "
+                    "folder, then move it in), then run `tsqa build` again: the next build lands every file "
+                    "as it is then."]))
             write_build_state(working, fingerprint, files)
             write_key_check(working, cfg.pii_salt)
             done = [line for line in (result.stdout or "").splitlines() if "Done. PASS=" in line]
@@ -734,8 +848,7 @@ def build(cfg: Settings, *, target_path: Path | None = None, verbose: bool = Fal
             # the reporting marts show whether the build that holds them passed the gate
             # (int_reporting__validation_status reads marts.validation_runs)
             try:
-                run_dbt(["run", "--select", "tag:validation_status"],
-                        env={**_dbt_env(cfg, working), "TSQA_GATE_STEP": "after_validation"},
+                run_dbt(["run", "--select", "tag:validation_status"], env=_dbt_env(cfg, working, nonce),
                         target_path=target, capture=not verbose, progress=say)
             except DbtError as exc:
                 raise GateError("dbt", "\n".join(["re-running the reporting marts failed:",
@@ -744,8 +857,7 @@ def build(cfg: Settings, *, target_path: Path | None = None, verbose: bool = Fal
 
         with steps.step("dbt docs (lineage, model and column documentation)") as note:
             try:
-                run_dbt(["docs", "generate", "--static"],
-                        env={**_dbt_env(cfg, working), "TSQA_GATE_STEP": "after_validation"},
+                run_dbt(["docs", "generate", "--static"], env=_dbt_env(cfg, working, nonce),
                         target_path=target, capture=not verbose, progress=say)
             except DbtError as exc:
                 raise GateError("dbt", "\n".join(["dbt docs generate failed:",
@@ -757,7 +869,11 @@ def build(cfg: Settings, *, target_path: Path | None = None, verbose: bool = Fal
             note.append(str(dbt_docs))
 
         with steps.step("publish") as note:
+            # the marker must still be this build's: a dbt command run on the working file
+            # by anyone else since (whatever its environment) leaves one without the nonce
+            check_publishable(working, nonce_digest(nonce), docs / "index.html")
             replace_atomically(working, published)
+            run_file(working).unlink(missing_ok=True)
             os.replace(staged, dbt_docs)
             note.append(f"{published}")
 

@@ -196,8 +196,7 @@
 {% macro landing_select(entity) -%}
     {%- set spec = landing_contract(entity) -%}
     {%- set columns = spec["columns"] -%}
-    {%- set kept = [] -%}
-    {%- for c in columns if c not in spec["pii_drop"] -%}{%- do kept.append(c) -%}{%- endfor -%}
+    {%- set kept = spec["stored"] -%}
     {%- set personal = spec["pii_drop"] + spec["pii_hash"] -%}
     {%- set csv_files = landing_new_files(entity, "csv") -%}
     {%- set parquet_files = landing_new_files(entity, "parquet") -%}

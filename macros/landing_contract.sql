@@ -19,10 +19,13 @@
 
 
 {% macro landing_contract(entity) -%}
+    {#- See macros/_staging__macros.yml for the shape; `stored`: the columns landing keeps
+        (all but pii: drop), `codes`: the stored text columns that are codes or ids (not
+        free text, not personal), which must not hold control characters or formulas. -#}
     {%- set node = graph.nodes.get("model." ~ project_name ~ ".landing__" ~ entity, {}) if execute else {} -%}
     {%- set contract = {
         "columns": [], "types": {}, "key": [], "required": [], "enums": {}, "pii_drop": [],
-        "pii_hash": [], "free_text": [], "references": [],
+        "pii_hash": [], "free_text": [], "references": [], "stored": [], "codes": [],
         "version_order": node.get("meta", {}).get("version_order"),
         "keep": node.get("meta", {}).get("keep", "newest"),
     } -%}
@@ -41,6 +44,9 @@
         {%- do contract["pii_" ~ meta.pii].append(name) if meta.get("pii") -%}
         {%- do contract.free_text.append(name) if meta.get("free_text") -%}
         {%- do contract.references.append(dict(meta.references, of=name)) if meta.get("references") -%}
+        {%- do contract.stored.append(name) if meta.get("pii") != "drop" -%}
+        {%- do contract.codes.append(name) if column.data_type == "varchar" and not meta.get("pii")
+            and not meta.get("free_text") -%}
     {%- endfor -%}
     {{ return(contract) }}
 {%- endmacro %}

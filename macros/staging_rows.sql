@@ -38,20 +38,10 @@
 -#}
 {% macro staging_rows(entity, row_checks="", version_checks="", conflict_checks="") -%}
     {%- set contract = landing_contract(entity) -%}
-    {%- set columns = [] -%}
-    {%- for c in contract.columns if c not in contract.pii_drop -%}{%- do columns.append(c) -%}{%- endfor -%}
+    {%- set columns = contract.stored -%}
     {%- set types = contract.types -%}
     {%- set key = contract.key -%}
     {%- set version_column = contract.version_order -%}
-    {%- set codes = [] -%}
-    {%- for c in columns if types[c] == "varchar" and c not in contract.free_text + contract.pii_hash -%}
-        {%- do codes.append(c) -%}
-    {%- endfor -%}
-    {%- set references = [] -%}
-    {%- for reference in contract.references -%}
-        {%- do references.append({"column": reference.of, "parent": landing_parent(reference),
-                                  "parent_column": reference.column, "staged": reference.get("entity")}) -%}
-    {%- endfor -%}
 
     {%- set incremental = is_incremental() -%}
     {%- set landing = ref('landing__' ~ entity) -%}
@@ -76,12 +66,12 @@ touched_keys as (
     -- set aside for a reason a later build may undo: a parent arrives, the as-of time moves
     select {{ key | join(", ") }} from {{ this }}
     where _reason in ('orphan_reference', 'out_of_range')
-    {%- for r in references if r.staged %}
+    {%- for r in contract.references if r.entity %}
     union
-    -- rows whose parent ({{ r.parent.identifier }}) was re-staged since this model last ran
+    -- rows whose parent (base_landing__{{ r.entity }}) was re-staged since this model last ran
     select {{ key | join(", ") }} from {{ this }}
-    where {{ r.column }} in (
-        select parent.{{ r.parent_column }} from {{ r.parent }} as parent
+    where {{ r.of }} in (
+        select parent.{{ r.column }} from {{ landing_parent(r) }} as parent
         where parent._staged_at > {{ tsqa_watermark() }}
     )
     {%- endfor %}
@@ -130,7 +120,7 @@ typed as (
             {%- for c in columns if types[c] in ("integer", "double", "boolean", "date") %}
             when {{ c }} is not null and {{ tsqa_typed(c, types[c]) }} is null then 'unparseable'
             {%- endfor %}
-            {%- for c in codes %}
+            {%- for c in contract.codes %}
             when {{ tsqa_bad_code(c) }} then 'bad_value'
             {%- endfor %}
             {%- for c in contract.required %}
@@ -245,13 +235,13 @@ versions as (
 
 -- reference checks on the chosen versions. The parents are first narrowed to the values
 -- the versions name (a hash table of the few, not of a 10M-row parent).
-{%- for r in references %}
+{%- for r in contract.references %}
 parents_{{ loop.index }} as (
-    select distinct parent.{{ r.parent_column }} as parent_value
-    from {{ r.parent }} as parent
+    select distinct parent.{{ r.column }} as parent_value
+    from {{ landing_parent(r) }} as parent
     where
-        parent.{{ r.parent_column }} in (select versions.{{ r.column }} from versions)
-        {%- if r.staged %}
+        parent.{{ r.column }} in (select versions.{{ r.of }} from versions)
+        {%- if r.entity %}
         and parent._status = 'current'
         {%- endif %}
 ),
@@ -262,10 +252,10 @@ referenced as (
         versions.*,
         case
             when not versions._is_chosen then null
-            {%- for r in references %}
-            when versions.{{ r.column }} is not null and not exists (
+            {%- for r in contract.references %}
+            when versions.{{ r.of }} is not null and not exists (
                 select 1 from parents_{{ loop.index }} as parent
-                where parent.parent_value = versions.{{ r.column }}
+                where parent.parent_value = versions.{{ r.of }}
             ) then 'orphan_reference'
             {%- endfor %}
             -- the entity's own checks of a chosen version (its base model)

@@ -18,8 +18,8 @@
     by file name (`_source_file`), which means the same thing in every build; staging
     re-decides the keys a new file touches (macros/staging_rows.sql).
 
-    Personal data: columns marked `pii_drop` in `raw_contract()` are never stored and
-    `pii_hash` columns are replaced by a keyed hash as they land. Reject lines of an
+    Personal data: columns with meta `pii: drop` in the contract are never stored and
+    `pii: hash` columns are replaced by a keyed hash as they land. Reject lines of an
     entity keep no raw text, whatever the entity (any file may hold personal data: a
     decisions file dropped in another folder); the file and line say where to look.
 -#}
@@ -134,7 +134,7 @@
         calls are one UNION ALL statement, so DuckDB scans the files in parallel (a
         statement per file took 3x longer at scale 500). A scan's row number is the
         record's ordinal in its file. -#}
-    {%- set columns = raw_contract()[entity]["columns"] -%}
+    {%- set columns = landing_contract(entity)["columns"] -%}
     {%- set files = landing_new_files(entity, "csv") -%}
     create or replace temp table tsqa_csv_{{ entity }} (
         {%- for c in columns %}
@@ -194,10 +194,9 @@
 
 
 {% macro landing_select(entity) -%}
-    {%- set spec = raw_contract()[entity] -%}
+    {%- set spec = landing_contract(entity) -%}
     {%- set columns = spec["columns"] -%}
-    {%- set kept = [] -%}
-    {%- for c in columns if c not in spec["pii_drop"] -%}{%- do kept.append(c) -%}{%- endfor -%}
+    {%- set kept = spec["stored"] -%}
     {%- set personal = spec["pii_drop"] + spec["pii_hash"] -%}
     {%- set csv_files = landing_new_files(entity, "csv") -%}
     {%- set parquet_files = landing_new_files(entity, "parquet") -%}
@@ -570,7 +569,7 @@ from all_rows
 
 {% macro landing_status_rows() -%}
     {#- entity, source_file, _status of every base row of every entity (reconciliation). -#}
-    {%- for entity in raw_contract().keys() %}
+    {%- for entity in landing_entities() %}
     select
         '{{ entity }}' as entity,
         _source_file as source_file,
@@ -588,7 +587,7 @@ from all_rows
         not: raw_rows is counted from the file itself, independently of the CSV parser
         (tsqa_file_facts, tsqa/landing.py): a CSV file's physical data lines, a Parquet
         file's row count. An empty or header-only file shows with 0 rows. -#}
-    {%- for entity in raw_contract().keys() %}
+    {%- for entity in landing_entities() %}
     {%- set files = landing_files(entity, "csv") + landing_files(entity, "parquet") %}
     select
         '{{ entity }}' as entity,

@@ -1,53 +1,47 @@
 {#-
-    staging_rows(entity, spec): every landing row of an entity, typed, with the one place
-    it ends in (`_status`) and, when set aside, why (`_reason`). raw_contract.md's rules,
-    in its order:
+    staging_rows(entity, row_checks, version_checks, conflict_checks): every landing row
+    of an entity, typed, with the one place it ends in (`_status`) and, when set aside,
+    why (`_reason`). raw_contract.md's rules, in its order:
 
       1. malformed lines (from landing)                     -> quarantined (their reason)
       2. exact duplicates (every raw column equal), first
          occurrence in load order kept                      -> exact_duplicate
-      3. row checks on the rest: unparseable, missing_required, bad_timestamp, bad_enum,
-         out_of_range, then the entity's own checks         -> quarantined (first failing)
+      3. row checks on the rest: unparseable, bad_value, missing_required, bad_timestamp,
+         bad_enum, out_of_range (from the contract), then
+         the entity's `row_checks`                          -> quarantined (first failing)
       4. one version per key among valid rows: newest wins (later file, then later
-         `version_column`, then later line), or for `mode: first` the first in load order
-         wins and a later, different version is a conflict -> superseded / duplicate_conflict
-      5. reference checks on the chosen versions            -> quarantined orphan_reference
+         `version_order` column, then later line), or with `keep: first` the first in
+         load order wins and a later, different version (or a row failing one of the
+         entity's `conflict_checks`) is a conflict         -> superseded / duplicate_conflict
+      5. reference checks on the chosen versions (the contract's `references`), then the
+         entity's `version_checks`                          -> quarantined orphan_reference
+                                                               or the check's reason
                                                             else current
 
-    spec keys:
-      types      {column: text|int|number|bool|date|timestamp}; missing columns are text
-      required   [columns]   (a null or blank value is missing_required)
-      enums      {column: [allowed values]}
-      checks     [(reason, sql that is true when the typed row FAILS)], in order
-      version_column  column ordering versions within a file (e.g. updated_at), optional
-      mode       newest (default) | first
-      conflict_extra  [(partition sql, order sql)]: with mode first, more "one per" rules
-                 (e.g. one reference label per item); a later row in such a partition is
-                 a duplicate_conflict too
-      references [(column sql, relation, parent column)]: the value must exist among the
-                 parent's current rows (null passes)
-      cross_checks [(reason, relation, column, parent column, failing sql on `versions`
-                 and `parent`)]: the row fails when its parent (current, by column) fails
+    The types, required columns, enums, key, references and version order come from the
+    landing contract (models/landing/_landing__models.yml, macro landing_contract); the
+    entity's own checks are SQL written in its base model, each a `when <the row fails>
+    then '<reason>'` line of a case expression:
+
+      row_checks       on one typed row (its columns by name, or as `landed_row.<column>`)
+      version_checks   on a chosen version (`versions.<column>`), e.g. against a parent
+      conflict_checks  with `keep: first`: more "one per" rules (a row_number() over a
+                       partition > 1 is a later row of that partition)
 
     Incremental builds re-decide only the rows a new file can change (see the
     `incremental` branch and macros/incremental.sql); `_staged_at` says which run last
-    decided a row. Entities with `mode: first` are tables, rebuilt whole: their "one per"
-    rules (conflict_extra) cross keys, and they are small.
+    decided a row. Entities with `keep: first` are tables, rebuilt whole: their "one per"
+    rules cross keys, and they are small.
 
     Typed columns keep the contract's names; quarantine reads the row as it arrived
     (text) from landing, by file and line.
 -#}
-{% macro staging_rows(entity, spec) -%}
-    {%- set contract = raw_contract()[entity] -%}
-    {%- set columns = [] -%}
-    {%- for c in contract["columns"] if c not in contract["pii_drop"] -%}{%- do columns.append(c) -%}{%- endfor -%}
-    {%- set types = spec.get("types", {}) -%}
-    {%- set required = spec.get("required", []) -%}
-    {%- set enums = spec.get("enums", {}) -%}
-    {%- set key = contract["key"] -%}
-    {%- set version_column = spec.get("version_column") -%}
-    {%- set mode = spec.get("mode", "newest") -%}
-    {%- set free_text = contract.get("free_text", []) + contract["pii_drop"] -%}
+{% macro staging_rows(entity, row_checks="", version_checks="", conflict_checks="") -%}
+    {%- set contract = landing_contract(entity) -%}
+    {%- set columns = contract.stored -%}
+    {%- set types = contract.types -%}
+    {%- set key = contract.key -%}
+    {%- set version_column = contract.version_order -%}
 
     {%- set incremental = is_incremental() -%}
     {%- set landing = ref('landing__' ~ entity) -%}
@@ -65,19 +59,19 @@ new_landed as (
 ),
 
 touched_keys as (
-    select {% for k in key %}{{ tsqa_typed(k, types.get(k, "text")) }} as {{ k }}{{ ", " if not loop.last }}{% endfor %}
+    select {% for k in key %}{{ tsqa_typed(k, types[k]) }} as {{ k }}{{ ", " if not loop.last }}{% endfor %}
     from new_landed
     where _malformed_reason is null
     union
     -- set aside for a reason a later build may undo: a parent arrives, the as-of time moves
     select {{ key | join(", ") }} from {{ this }}
     where _reason in ('orphan_reference', 'out_of_range')
-    {%- for column_sql, relation, parent_column in spec.get("references", []) if relation.schema != 'raw' %}
+    {%- for r in contract.references if r.entity %}
     union
-    -- rows whose parent ({{ relation.identifier }}) was re-staged since this model last ran
+    -- rows whose parent (base_landing__{{ r.entity }}) was re-staged since this model last ran
     select {{ key | join(", ") }} from {{ this }}
-    where {{ column_sql }} in (
-        select parent.{{ parent_column }} from {{ relation }} as parent
+    where {{ r.of }} in (
+        select parent.{{ r.column }} from {{ landing_parent(r) }} as parent
         where parent._staged_at > {{ tsqa_watermark() }}
     )
     {%- endfor %}
@@ -113,7 +107,7 @@ landed as (
 typed as (
     select
         {% for c in columns -%}
-        {{ tsqa_typed(c, types.get(c, "text")) }} as {{ c }},
+        {{ tsqa_typed(c, types[c]) }} as {{ c }},
         {% endfor -%}
         _source_file,
         _file_format,
@@ -123,26 +117,26 @@ typed as (
         _raw_line,
         case
             when _malformed_reason is not null then null
-            {%- for c in columns if types.get(c, "text") in ("int", "number", "bool", "date") %}
+            {%- for c in columns if types[c] in ("integer", "double", "boolean", "date") %}
             when {{ c }} is not null and {{ tsqa_typed(c, types[c]) }} is null then 'unparseable'
             {%- endfor %}
-            {%- for c in columns if types.get(c, "text") == "text" and c not in free_text and c not in contract["pii_hash"] %}
+            {%- for c in contract.codes %}
             when {{ tsqa_bad_code(c) }} then 'bad_value'
             {%- endfor %}
-            {%- for c in required %}
-            when {{ tsqa_typed(c, "text") }} is null then 'missing_required'
+            {%- for c in contract.required %}
+            when {{ tsqa_typed(c, "varchar") }} is null then 'missing_required'
             {%- endfor %}
-            {%- for c in columns if types.get(c, "text") == "timestamp" %}
+            {%- for c in columns if types[c] == "timestamp" %}
             when {{ c }} is not null and {{ tsqa_typed(c, "timestamp") }} is null then 'bad_timestamp'
             {%- endfor %}
-            {%- for c, allowed in enums.items() %}
-            when {{ tsqa_typed(c, "text") }} not in ({% for v in allowed %}'{{ v }}'{{ ", " if not loop.last }}{% endfor %}) then 'bad_enum'
+            {%- for c, allowed in contract.enums.items() %}
+            when {{ tsqa_typed(c, "varchar") }} not in ({% for v in allowed %}'{{ v }}'{{ ", " if not loop.last }}{% endfor %}) then 'bad_enum'
             {%- endfor %}
-            {%- for c in columns if types.get(c, "text") == "timestamp" %}
+            {%- for c in columns if types[c] == "timestamp" %}
             when {{ tsqa_typed(c, "timestamp") }} > {{ tsqa_latest_plausible() }} then 'out_of_range'
             when {{ tsqa_typed(c, "timestamp") }} < {{ tsqa_earliest_plausible() }} then 'out_of_range'
             {%- endfor %}
-            {%- for c in columns if types.get(c, "text") == "date" %}
+            {%- for c in columns if types[c] == "date" %}
             when {{ tsqa_typed(c, "date") }} < {{ tsqa_earliest_plausible() }} then 'out_of_range'
             {%- endfor %}
         end as _row_check
@@ -179,18 +173,17 @@ checked as (
             when _malformed_reason is not null then _malformed_reason
             when _is_exact_duplicate then null
             when _row_check is not null then _row_check
-            {%- for reason, failing in spec.get("checks", []) %}
-            when {{ failing }} then '{{ reason }}'
-            {%- endfor %}
+            -- the entity's own row checks (its base model)
+            {{ row_checks }}
         end as _row_reason
-    from deduplicated
+    from deduplicated as landed_row
 ),
 
 valid as (
     select * from checked where not _is_exact_duplicate and _row_reason is null
 ),
 
-{% if mode == "newest" -%}
+{% if contract.keep == "newest" -%}
 -- one version per key: only keys with more than one valid version need ranking
 versioned_keys as (
     select {{ key | join(", ") }}
@@ -232,10 +225,8 @@ versions as (
                     partition by {{ key | join(", ") }}
                     order by _source_file, {% if version_column %}{{ version_column }}, {% endif %}_line
                 ) > 1 then 'duplicate_conflict'
-                {%- for partition_sql, order_sql in spec.get("conflict_extra", []) %}
-                when row_number() over (partition by {{ partition_sql }} order by {{ order_sql }}) > 1
-                    then 'duplicate_conflict'
-                {%- endfor %}
+                -- the entity's own "one per" rules (its base model)
+                {{ conflict_checks }}
             end as _conflict_reason
         from valid
     )
@@ -244,24 +235,15 @@ versions as (
 
 -- reference checks on the chosen versions. The parents are first narrowed to the values
 -- the versions name (a hash table of the few, not of a 10M-row parent).
-{%- for column_sql, relation, parent_column in spec.get("references", []) %}
+{%- for r in contract.references %}
 parents_{{ loop.index }} as (
-    select distinct parent.{{ parent_column }} as parent_value
-    from {{ relation }} as parent
+    select distinct parent.{{ r.column }} as parent_value
+    from {{ landing_parent(r) }} as parent
     where
-        parent.{{ parent_column }} in (select versions.{{ column_sql }} from versions)
-        {%- if relation.schema != 'raw' %}
+        parent.{{ r.column }} in (select versions.{{ r.of }} from versions)
+        {%- if r.entity %}
         and parent._status = 'current'
         {%- endif %}
-),
-{%- endfor %}
-{%- for reason, relation, column_sql, parent_column, failing in spec.get("cross_checks", []) %}
-cross_parents_{{ loop.index }} as (
-    select parent.*
-    from {{ relation }} as parent
-    where
-        parent.{{ parent_column }} in (select versions.{{ column_sql }} from versions)
-        and parent._status = 'current'
 ),
 {%- endfor %}
 
@@ -270,18 +252,14 @@ referenced as (
         versions.*,
         case
             when not versions._is_chosen then null
-            {%- for column_sql, relation, parent_column in spec.get("references", []) %}
-            when versions.{{ column_sql }} is not null and not exists (
+            {%- for r in contract.references %}
+            when versions.{{ r.of }} is not null and not exists (
                 select 1 from parents_{{ loop.index }} as parent
-                where parent.parent_value = versions.{{ column_sql }}
+                where parent.parent_value = versions.{{ r.of }}
             ) then 'orphan_reference'
             {%- endfor %}
-            {%- for reason, relation, column_sql, parent_column, failing in spec.get("cross_checks", []) %}
-            when exists (
-                select 1 from cross_parents_{{ loop.index }} as parent
-                where parent.{{ parent_column }} = versions.{{ column_sql }} and ({{ failing }})
-            ) then '{{ reason }}'
-            {%- endfor %}
+            -- the entity's own checks of a chosen version (its base model)
+            {{ version_checks }}
         end as _reference_reason
     from versions
 )
@@ -316,15 +294,15 @@ from referenced
     {#- Text as it landed -> the contract's type; null when it does not parse. Integers
         are written as integers (`1.5`, `0x10`, `1e3`, `1_000` do not parse); numbers as
         decimals, optionally with an exponent (no hex, no digit separators). -#}
-    {%- if type == "int" -%}
+    {%- if type == "integer" -%}
         case when regexp_full_match(trim({{ column }}), '[+-]?[0-9]+') then try_cast(trim({{ column }}) as bigint) end
-    {%- elif type == "number" -%}
+    {%- elif type == "double" -%}
         case
             when regexp_full_match(trim({{ column }}), '[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?')
                 and isfinite(try_cast(trim({{ column }}) as double))
                 then try_cast(trim({{ column }}) as double)
         end
-    {%- elif type == "bool" -%}
+    {%- elif type == "boolean" -%}
         case lower(trim({{ column }})) when 'true' then true when 'false' then false when '1' then true when '0' then false end
     {%- elif type == "date" -%}
         case when regexp_full_match(trim({{ column }}), '\d{4}-\d{2}-\d{2}') then try_cast(trim({{ column }}) as date) end

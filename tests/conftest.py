@@ -2,6 +2,11 @@
 
 Every build goes into the test's own temporary folder (warehouse file, dbt target,
 logs), so tests never touch the demo warehouse and can run in any order.
+
+``CONTRACT_COLUMNS`` is a copy of the landing contract's columns on purpose: the
+project declares the contract once (models/landing/_landing__models.yml, read by dbt
+and tsqa/contract.py), and the tests state it again from raw_contract.md so that a
+wrong or changed declaration shows as a failing test instead of moving with the code.
 """
 
 from __future__ import annotations

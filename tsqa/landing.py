@@ -48,12 +48,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-#: Entity folders the landing layer reads (raw_contract.md).
-LANDING_ENTITIES = (
-    "moderators", "moderation_decisions", "qa_audits", "audit_disputes", "calibration_ratings",
-    "rca_cases", "policy_changes", "training_completions", "le_requests", "lert_assessments",
-    "escalations", "experiment_assignments",
-)
+from tsqa import contract
+
+#: Entity folders the landing layer reads (the landing contract, tsqa/contract.py).
+LANDING_ENTITIES = contract.entities()
 LANDING_SUFFIXES = (".csv", ".parquet")
 #: Environment variable (and dbt var ``landing_ignore``) listing what to ignore.
 IGNORE_VARIABLE = "TSQA_LANDING_IGNORE"

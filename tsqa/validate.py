@@ -50,6 +50,7 @@ from typing import Any
 
 import duckdb
 
+from tsqa import contract
 from tsqa.settings import PROJECT_DIR
 
 VALIDATION_DIR = PROJECT_DIR / "validation"
@@ -175,10 +176,26 @@ class Config:
             with (folder / name).open("rb") as handle:
                 return tomllib.load(handle)
 
-        return cls(read("landing.toml"), read("marts.toml"), read("checkpoints.toml"))
+        return cls(landing_suites(read("landing.toml")), read("marts.toml"), read("checkpoints.toml"))
 
     def result_format(self, checkpoint: str) -> str:
         return str(self.checkpoints.get(checkpoint, {}).get("result_format", "BOOLEAN_ONLY"))
+
+
+def landing_suites(extra: Mapping[str, Any]) -> dict[str, Any]:
+    """One landing suite per entity of the landing contract (tsqa/contract.py: columns,
+    required, key, enums), with what validation/landing.toml adds (ranges, freshness)."""
+    unknown = set(extra) - set(contract.entities())
+    if unknown:
+        raise ValueError(f"validation/landing.toml names entities not in the landing contract: "
+                         f"{', '.join(sorted(unknown))}")
+    restated = {f"{entity}.{k}" for entity, spec in extra.items() for k in spec if k in ("columns", "required",
+                                                                                      "key", "enums")}
+    if restated:
+        raise ValueError(f"validation/landing.toml restates the landing contract ({', '.join(sorted(restated))}): "
+                         "say it in models/landing/_landing__models.yml instead")
+    return {entity: {**contract.landing_suite(entity), **extra.get(entity, {})}
+            for entity in contract.entities()}
 
 
 # ---------------------------------------------------------------------------

@@ -7,7 +7,23 @@
     each counts) or a Parquet file's row count (tsqa/landing.py). `landed_rows` is what
     the landing layer made of the file. Files come from the folder listing itself, so an
     empty or header-only file shows with 0 rows instead of disappearing.
+
+    The entities come from the landing contract (models/landing/_landing__models.yml),
+    which dbt reads only after parsing: each entity's base model is named here so that
+    dbt knows this model depends on it.
 -#}
+-- depends_on: {{ ref('base_landing__moderators') }}
+-- depends_on: {{ ref('base_landing__moderation_decisions') }}
+-- depends_on: {{ ref('base_landing__qa_audits') }}
+-- depends_on: {{ ref('base_landing__audit_disputes') }}
+-- depends_on: {{ ref('base_landing__calibration_ratings') }}
+-- depends_on: {{ ref('base_landing__rca_cases') }}
+-- depends_on: {{ ref('base_landing__policy_changes') }}
+-- depends_on: {{ ref('base_landing__training_completions') }}
+-- depends_on: {{ ref('base_landing__le_requests') }}
+-- depends_on: {{ ref('base_landing__lert_assessments') }}
+-- depends_on: {{ ref('base_landing__escalations') }}
+-- depends_on: {{ ref('base_landing__experiment_assignments') }}
 with
 
 all_rows as (

@@ -1,19 +1,15 @@
-{{ staging_rows('escalations', {
-    "types": {"created_at": "timestamp", "resolved_at": "timestamp", "mitigated_at": "timestamp"},
-    "required": ["escalation_id", "created_at", "source", "severity", "status"],
-    "enums": {
-        "source": ["media", "regulator", "internal", "law_enforcement", "user_report"],
-        "severity": ["sev1", "sev2", "sev3", "sev4"],
-        "status": ["open", "mitigated", "resolved"],
-    },
-    "checks": [
-        ("missing_required", "status = 'resolved' and resolved_at is null"),
-        ("missing_required", "status = 'mitigated' and mitigated_at is null"),
-        ("out_of_range", "resolved_at < created_at or mitigated_at < created_at"),
-    ],
-    "references": [
-        ("queue_code", reference_table('queues'), "queue_code"),
-        ("request_id", ref('base_landing__le_requests'), "request_id"),
-        ("root_cause_code", reference_table('root_causes'), "root_cause_code"),
-    ],
-}) }}
+{#- Every escalations landing row, typed, with where it ends (_status) and why (_reason).
+    The contract (models/landing/_landing__models.yml) gives the types, required values,
+    enums, key and references; macro staging_rows applies them. The checks below are
+    the ones a column's contract cannot say. -#}
+-- depends_on: {{ reference_table('queues') }}
+-- depends_on: {{ ref('base_landing__le_requests') }}
+-- depends_on: {{ reference_table('root_causes') }}
+
+{% set row_checks %}
+    when status = 'resolved' and resolved_at is null then 'missing_required'
+    when status = 'mitigated' and mitigated_at is null then 'missing_required'
+    when resolved_at < created_at or mitigated_at < created_at then 'out_of_range'
+{% endset %}
+
+{{ staging_rows('escalations', row_checks=row_checks) }}

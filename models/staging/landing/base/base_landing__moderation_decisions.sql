@@ -1,17 +1,17 @@
-{{ staging_rows('moderation_decisions', {
-    "types": {"decided_at": "timestamp", "handle_time_s": "number"},
-    "required": ["decision_id", "content_id", "queue_code", "moderator_id", "action", "market",
-                 "decided_at", "handle_time_s"],
-    "enums": {"action": ["approve", "remove", "restrict", "age_restrict", "escalate"]},
-    "checks": [
-        ("missing_required", "action <> 'approve' and policy_code is null"),
-        ("out_of_range", "action = 'approve' and policy_code is not null"),
-        ("out_of_range", "handle_time_s < 0"),
-        ("out_of_range", "handle_time_s > " ~ var("max_handle_time_s")),
-    ],
-    "references": [
-        ("queue_code", reference_table('queues'), "queue_code"),
-        ("policy_code", reference_table('policies'), "policy_code"),
-        ("moderator_id", ref('base_landing__moderators'), "moderator_id"),
-    ],
-}) }}
+{#- Every moderation_decisions landing row, typed, with where it ends (_status) and why
+    (_reason). The contract (models/landing/_landing__models.yml) gives the types,
+    required values, enums, key and references; macro staging_rows applies them. The
+    checks below are the ones a column's contract cannot say. -#}
+-- depends_on: {{ reference_table('queues') }}
+-- depends_on: {{ reference_table('policies') }}
+-- depends_on: {{ ref('base_landing__moderators') }}
+
+{% set row_checks %}
+    -- policy_code is null when approve, required otherwise (escalate included)
+    when action <> 'approve' and policy_code is null then 'missing_required'
+    when action = 'approve' and policy_code is not null then 'out_of_range'
+    when handle_time_s < 0 then 'out_of_range'
+    when handle_time_s > {{ var("max_handle_time_s") }} then 'out_of_range'
+{% endset %}
+
+{{ staging_rows('moderation_decisions', row_checks=row_checks) }}

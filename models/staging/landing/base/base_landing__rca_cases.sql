@@ -1,16 +1,13 @@
-{{ staging_rows('rca_cases', {
-    "types": {"opened_at": "timestamp", "closed_at": "timestamp"},
-    "required": ["rca_id", "opened_at", "subject_type", "subject_id", "root_cause_code", "owner_team", "status"],
-    "enums": {
-        "subject_type": ["audit", "escalation", "le_request"],
-        "status": ["open", "action_planned", "closed"],
-    },
-    "checks": [
-        ("missing_required", "status = 'closed' and closed_at is null"),
-        ("out_of_range", "closed_at < opened_at"),
-    ],
-    "references": [
-        ("root_cause_code", reference_table('root_causes'), "root_cause_code"),
-        ("queue_code", reference_table('queues'), "queue_code"),
-    ],
-}) }}
+{#- Every rca_cases landing row, typed, with where it ends (_status) and why (_reason).
+    The contract (models/landing/_landing__models.yml) gives the types, required values,
+    enums, key and references; macro staging_rows applies them. The checks below are
+    the ones a column's contract cannot say. -#}
+-- depends_on: {{ reference_table('root_causes') }}
+-- depends_on: {{ reference_table('queues') }}
+
+{% set row_checks %}
+    when status = 'closed' and closed_at is null then 'missing_required'
+    when closed_at < opened_at then 'out_of_range'
+{% endset %}
+
+{{ staging_rows('rca_cases', row_checks=row_checks) }}

@@ -1,0 +1,104 @@
+"""The landing contract file (models/landing/_landing__models.yml) and its Python reader.
+
+The tests state the contract independently (conftest.CONTRACT_COLUMNS, raw_contract.md)
+and check the one declaration against it; the reader must refuse a malformed file.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import CONTRACT_COLUMNS
+from tsqa import contract, validate
+from tsqa.landing import LANDING_ENTITIES
+
+
+def test_the_declaration_has_the_contracts_entities_and_columns_in_file_order() -> None:
+    assert list(contract.entities()) == list(CONTRACT_COLUMNS)
+    assert LANDING_ENTITIES == contract.entities()
+    for entity, columns in CONTRACT_COLUMNS.items():
+        assert contract.columns(entity) == columns, entity
+
+
+def test_personal_data_and_free_text_as_raw_contract_md_says() -> None:
+    entities = contract.load()
+    treated = {(e.name, c.name): (c.pii, c.free_text) for e in entities.values() for c in e.columns
+               if c.pii or c.free_text}
+    assert treated == {
+        ("moderators", "work_email"): ("drop", False),
+        ("moderation_decisions", "user_id"): ("hash", False),
+        ("qa_audits", "auditor_notes"): ("drop", True),
+        ("rca_cases", "corrective_action"): (None, True),
+        ("policy_changes", "summary"): (None, True),
+    }
+
+
+def test_keys_and_version_rules_as_raw_contract_md_says() -> None:
+    entities = contract.load()
+    assert entities["moderators"].key == ["moderator_id", "updated_at"]
+    assert entities["calibration_ratings"].key == ["session_id", "item_id", "rater_id"]
+    assert entities["training_completions"].key == ["moderator_id", "course_code", "completed_at"]
+    assert entities["lert_assessments"].key == ["assessment_id", "item_code"]
+    assert {e.name: e.keep for e in entities.values() if e.keep != "newest"} == {
+        "calibration_ratings": "first", "experiment_assignments": "first"}
+    assert {e.name: e.version_order for e in entities.values() if e.version_order} == {
+        "moderators": "updated_at", "le_requests": "updated_at", "experiment_assignments": "assigned_at"}
+
+
+def test_the_gx_suite_of_a_staging_view_comes_from_the_contract() -> None:
+    suite = contract.landing_suite("moderation_decisions")
+    assert suite["columns"] == {
+        "decision_id": "String", "content_id": "String", "user_key": "String", "queue_code": "String",
+        "moderator_id": "String", "action": "String", "policy_code": "String", "content_type": "String",
+        "market": "String", "decided_at": "DateTime", "handle_time_s": "Float", "source_file": "String"}
+    assert suite["key"] == ["decision_id"]
+    assert suite["enums"] == {"action": ["approve", "remove", "restrict", "age_restrict", "escalate"]}
+    # free text and dropped personal data never reach the staging view
+    assert "corrective_action" not in contract.landing_suite("rca_cases")["columns"]
+    assert "auditor_notes" not in contract.landing_suite("qa_audits")["columns"]
+    le = contract.landing_suite("le_requests")["columns"]
+    assert (le["accounts_specified"], le["legal_process_valid"]) == ("Integer", "Boolean")
+    # what the TOML adds (ranges, freshness) is merged in
+    config = validate.Config.load()
+    assert config.landing["moderation_decisions"]["ranges"] == {"handle_time_s": [0, ""]}
+    assert config.landing["moderation_decisions"]["key"] == ["decision_id"]
+    assert list(config.landing) == list(CONTRACT_COLUMNS)
+
+
+def test_landing_toml_may_not_restate_the_contract() -> None:
+    with pytest.raises(ValueError, match="restates the landing contract"):
+        validate.landing_suites({"qa_audits": {"required": ["audit_id"]}})
+    with pytest.raises(ValueError, match="not in the landing contract"):
+        validate.landing_suites({"qa_audit": {"ranges": {}}})
+
+
+_MODEL = """
+version: 2
+models:
+  - name: landing__a
+    columns:
+      - name: a_id
+        data_type: varchar
+        meta: {{key: true}}
+      - name: b
+        {column}
+"""
+
+
+@pytest.mark.parametrize(("column", "message"), [
+    ("data_type: text", "data_type 'text' is not one of"),
+    ("data_type: varchar\n        meta: {requird: true}", "unknown meta requird"),
+    ("data_type: varchar\n        meta: {pii: mask}", "pii must be drop or hash"),
+    ("data_type: varchar\n        meta: {references: {entity: z, column: z_id}}", "references z.z_id"),
+    ("data_type: varchar\n        meta: {references: {table: z, column: z_id}}", "references must be"),
+])
+def test_a_malformed_contract_is_refused_naming_the_column(column: str, message: str) -> None:
+    with pytest.raises(contract.ContractError, match=message) as error:
+        contract.parse(_MODEL.format(column=column))
+    assert "landing__a" in str(error.value)
+
+
+def test_an_entity_without_a_key_is_refused() -> None:
+    text = _MODEL.format(column="data_type: varchar").replace("meta: {key: true}", "meta: {}")
+    with pytest.raises(contract.ContractError, match="has no key"):
+        contract.parse(text)

@@ -48,7 +48,14 @@ try:
 except OSError as error:
     sys.exit("the test suite's dbt server is not running ({socket_path}): %s" % error)
 request = json.dumps({{"args": sys.argv[1:], "env": dict(os.environ), "cwd": os.getcwd()}}).encode()
-socket.send_fds(s, [request], [0, 1, 2])
+fds = []
+for fd in (0, 1, 2):
+    try:
+        os.fstat(fd)
+        fds.append(fd)
+    except OSError:  # a closed stream: the command gets /dev/null there
+        fds.append(os.open(os.devnull, os.O_RDWR))
+socket.send_fds(s, [request], fds)
 reply = s.recv(64)
 sys.exit(int(reply) if reply else "the test suite's dbt server stopped during this command")
 """

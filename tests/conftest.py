@@ -12,12 +12,19 @@ wrong or changed declaration shows as a failing test instead of moving with the 
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable, Mapping, Sequence
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 import duckdb
 import pytest
 
+from tests.dbt_server import write_client
 from tsqa.dbt import run_dbt
 
 #: Columns of every landing entity, in file order (raw_contract.md).
@@ -152,6 +159,69 @@ def sample_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
     built = Warehouse(root, landing)
     built.build()
     return built
+
+
+class DbtServer:
+    """dbt for this test process: tests/dbt_server.py, started at the first dbt command
+    (dbt imported and the project parsed once, each command still a process of its own).
+    TSQA_TEST_DBT_SERVER=0 runs every command with the plain `dbt` executable instead."""
+
+    def __init__(self, folder: Path, log: Path) -> None:
+        self.folder = folder
+        self.log = log
+        self.process: subprocess.Popen[bytes] | None = None
+        self.client = folder / "dbt"
+
+    def executable(self) -> str:
+        if self.process is None:
+            self.start()
+        return str(self.client)
+
+    def start(self) -> None:
+        from tsqa.settings import PROJECT_DIR
+
+        socket_path = self.folder / "dbt.sock"
+        warm = self.folder / "warm"
+        env = {**os.environ, "TSQA_DUCKDB_PATH": str(warm / "tsqa.duckdb"), "TSQA_RAW_DIR": str(warm / "raw"),
+               "DBT_LOG_PATH": str(warm / "logs"), "DBT_USE_COLORS": "false"}
+        for name in ("TSQA_AS_OF", "TSQA_GATE_STEP", "TSQA_DBT_TARGET", "TSQA_LANDING_IGNORE"):
+            env.pop(name, None)
+        with self.log.open("ab") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, str(Path(__file__).with_name("dbt_server.py")), str(socket_path),
+                 "parse", "--quiet", "--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR),
+                 "--target-path", str(warm / "target")],
+                env=env, cwd=PROJECT_DIR, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
+        write_client(self.client, socket_path)
+        while not socket_path.exists():
+            if self.process.poll() is not None:
+                raise RuntimeError(f"the dbt server stopped: {self.log.read_text()}")
+            time.sleep(0.01)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=30)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def dbt_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DbtServer | None]:
+    """Every dbt command of the session (tsqa.dbt.run_dbt) goes through one DbtServer;
+    its log (dbt-server.log in pytest's base temporary folder) has each command's time."""
+    if os.environ.get("TSQA_TEST_DBT_SERVER", "1") == "0":
+        yield None
+        return
+    import tsqa.dbt
+
+    # a short folder: a Unix socket's path is at most 107 bytes
+    server = DbtServer(Path(tempfile.mkdtemp(prefix="tsqa-dbt-")), tmp_path_factory.getbasetemp() / "dbt-server.log")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(tsqa.dbt, "dbt_executable", server.executable)
+        try:
+            yield server
+        finally:
+            server.stop()
+            shutil.rmtree(server.folder, ignore_errors=True)
 
 
 # DuckDB 2.0's Python bindings print "nanobind: leaked N instances" lines when the

@@ -31,7 +31,10 @@ TYPE_FAMILIES = {
     "integer": "Integer", "double": "Float", "boolean": "Boolean",
 }
 COLUMN_META = {"key", "required", "enum", "pii", "free_text", "references", "staged_as"}
-MODEL_META = {"version_order", "keep"}
+# Model meta: version_order and keep are contract rules; key is the landing table's own row
+# key (one row per physical data line: _source_file, _line), which every model declares
+# for tests/test_docs_coverage.py; a record's identity is its columns' meta.key.
+MODEL_META = {"version_order", "keep", "key"}
 
 
 @dataclass(frozen=True)

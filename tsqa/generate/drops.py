@@ -29,6 +29,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from tsqa import contract
 from tsqa.generate.formats import Fmt
 from tsqa.generate.params import DAY
 
@@ -36,67 +37,18 @@ from tsqa.generate.params import DAY
 # The contract: entities and their columns, in order.
 # ---------------------------------------------------------------------------------
 
-#: The one place the column order of every entity file comes from (read through ``columns``;
-#: its source is to become the landing contract, models/landing/_landing__models.yml).
+#: The column order of every entity file: the landing contract's, which is declared once in
+#: models/landing/_landing__models.yml and read through tsqa/contract.py (read through
+#: ``columns``). A contract column the world does not fill stops the generator.
 ENTITY_COLUMNS: dict[str, tuple[str, ...]] = {
-    "moderators": (
-        "moderator_id", "vendor_code", "site", "market", "language", "role",
-        "work_email", "hired_on", "left_on", "updated_at",
-    ),
-    "moderation_decisions": (
-        "decision_id", "content_id", "user_id", "queue_code", "moderator_id", "action",
-        "policy_code", "content_type", "market", "decided_at", "handle_time_s",
-    ),
-    "qa_audits": (
-        "audit_id", "decision_id", "auditor_id", "audit_source", "audited_at",
-        "qa_action", "qa_policy_code", "root_cause_code", "auditor_notes",
-    ),
-    "audit_disputes": (
-        "dispute_id", "audit_id", "raised_by", "raised_at", "resolved_at", "outcome",
-        "final_action", "final_policy_code",
-    ),
-    "calibration_ratings": (
-        "session_id", "session_date", "queue_code", "item_id", "rater_id", "rater_role",
-        "label",
-    ),
-    "rca_cases": (
-        "rca_id", "opened_at", "closed_at", "subject_type", "subject_id", "queue_code",
-        "root_cause_code", "corrective_action", "owner_team", "status",
-    ),
-    "policy_changes": ("policy_code", "version", "effective_at", "change_type", "summary"),
-    "training_completions": ("moderator_id", "course_code", "policy_code", "completed_at", "score"),
-    "le_requests": (
-        "request_id", "received_at", "country", "agency_type", "request_type",
-        "accounts_specified", "legal_process_valid", "specialist_id", "status", "outcome",
-        "responded_at", "updated_at",
-    ),
-    "lert_assessments": (
-        "assessment_id", "request_id", "specialist_id", "assessor_id", "assessed_at",
-        "item_code", "result",
-    ),
-    "escalations": (
-        "escalation_id", "created_at", "source", "severity", "queue_code", "request_id",
-        "status", "resolved_at", "mitigated_at", "root_cause_code",
-    ),
-    "experiment_assignments": ("experiment_id", "unit_id", "variant", "assigned_at"),
+    entity: tuple(contract.columns(entity)) for entity in contract.entities()
 }
 #: Every entity folder the generator owns (and deletes before writing).
 ENTITIES: tuple[str, ...] = tuple(ENTITY_COLUMNS)
 
-#: The key of each entity (the newest version of a key wins in staging).
+#: The key of each entity (the newest version of a key wins in staging), from the contract.
 ENTITY_KEYS: dict[str, tuple[str, ...]] = {
-    "moderators": ("moderator_id", "updated_at"),
-    "moderation_decisions": ("decision_id",),
-    "qa_audits": ("audit_id",),
-    "audit_disputes": ("dispute_id",),
-    "calibration_ratings": ("session_id", "item_id", "rater_id"),
-    "rca_cases": ("rca_id",),
-    "policy_changes": ("policy_code", "version"),
-    "training_completions": ("moderator_id", "course_code", "completed_at"),
-    "le_requests": ("request_id",),
-    "lert_assessments": ("assessment_id", "item_code"),
-    "escalations": ("escalation_id",),
-    "experiment_assignments": ("experiment_id", "unit_id"),
+    entity: tuple(contract.load()[entity].key) for entity in contract.entities()
 }
 
 

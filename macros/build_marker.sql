@@ -15,9 +15,13 @@
     `tsqa_build_nonce`, so it is in no SQL text or log; only its SHA-256 is stored). An
     invocation that carries the nonce the marker was written with (the gate's own steps
     after validation: the reporting marts' validation status, dbt docs) leaves the marker
-    alone; any other (a plain `dbt` command, whatever its environment) resets it, and
-    `tsqa publish` publishes only a file whose marker carries the nonce of the last
-    gated build in its folder.
+    alone; any other that runs the project's hooks (a plain `dbt build`, `run`, `test`,
+    `seed` or `snapshot`, whatever its environment) resets it, and `tsqa publish`
+    publishes only a file whose marker carries the nonce of the last gated build in its
+    folder. Commands that run no on-run-start hook (`dbt compile`, `show`,
+    `run-operation`) leave the marker as it is: it guards against a stale, partial or
+    unvalidated build, not against someone who can write the working file (they could
+    edit the marker too).
 -#}
 {% macro tsqa_marker_table() -%}
     landing.tsqa_build_marker

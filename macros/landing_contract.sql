@@ -29,6 +29,11 @@
         "version_order": node.get("meta", {}).get("version_order"),
         "keep": node.get("meta", {}).get("keep", "newest"),
     } -%}
+    {%- if contract.keep not in ("newest", "first") -%}
+        {%- do exceptions.raise_compiler_error(
+            "landing__" ~ entity ~ ": meta keep is '" ~ contract.keep ~ "'; it must be newest or first "
+            ~ "(models/landing/_landing__models.yml)") -%}
+    {%- endif -%}
     {%- if execute and not node -%}
         {%- do exceptions.raise_compiler_error(
             "landing entity " ~ entity ~ " has no model landing__" ~ entity

@@ -102,3 +102,43 @@ def test_an_entity_without_a_key_is_refused() -> None:
     text = _MODEL.format(column="data_type: varchar").replace("meta: {key: true}", "meta: {}")
     with pytest.raises(contract.ContractError, match="has no key"):
         contract.parse(text)
+
+
+#: The allowed values raw_contract.md lists, copied from it by hand ("Entities"): a value
+#: removed from, or added to, the declaration shows here, not only in the staging checks
+#: and GX suites that both read the declaration.
+ACTIONS = ["approve", "remove", "restrict", "age_restrict", "escalate"]
+SPEC_ENUMS = {
+    "moderators": {"role": ["moderator", "auditor", "policy_expert", "lert_specialist"]},
+    "moderation_decisions": {"action": ACTIONS},
+    "qa_audits": {"audit_source": ["random", "targeted", "appeal", "escalation"], "qa_action": ACTIONS},
+    "audit_disputes": {"outcome": ["pending", "upheld", "overturned"], "final_action": ACTIONS},
+    "calibration_ratings": {"rater_role": ["participant", "reference"]},
+    "rca_cases": {"subject_type": ["audit", "escalation", "le_request"],
+                  "status": ["open", "action_planned", "closed"]},
+    "policy_changes": {"change_type": ["new", "clarification", "major_revision"]},
+    "training_completions": {},
+    "le_requests": {"agency_type": ["local", "state", "federal", "foreign"],
+                    "request_type": ["subpoena", "court_order", "search_warrant", "emergency",
+                                     "preservation", "other"],
+                    "status": ["open", "responded", "closed"],
+                    "outcome": ["disclosed_full", "disclosed_partial", "no_data", "rejected", "withdrawn"]},
+    "lert_assessments": {"result": ["pass", "fail", "na"]},
+    "escalations": {"source": ["media", "regulator", "internal", "law_enforcement", "user_report"],
+                    "severity": ["sev1", "sev2", "sev3", "sev4"],
+                    "status": ["open", "mitigated", "resolved"]},
+    "experiment_assignments": {},
+}
+
+
+def test_allowed_values_as_raw_contract_md_says() -> None:
+    declared = {name: {c: sorted(v) for c, v in e.enums.items()} for name, e in contract.load().items()}
+    assert declared == {name: {c: sorted(v) for c, v in enums.items()} for name, enums in SPEC_ENUMS.items()}
+
+
+def test_a_keep_rule_other_than_newest_or_first_is_refused() -> None:
+    text = _MODEL.format(column="data_type: varchar").replace(
+        "  - name: landing__a\n", "  - name: landing__a\n    config: {meta: {keep: latest}}\n")
+    assert "keep: latest" in text
+    with pytest.raises(contract.ContractError, match="keep is 'latest'"):
+        contract.parse(text)

@@ -635,6 +635,12 @@ def test_a_file_arriving_while_dbt_runs_stops_the_build(gate: dict, tmp_path: Pa
     assert "the landing folder changed while dbt built the working file" in str(stopped.value)
     assert "moderation_decisions/moderation_decisions_2026-10-07.csv: arrived while dbt ran" in str(stopped.value)
     assert digest(published) == before
+    # the refused file can never be published: its marker and run nonce went with the
+    # refusal (else `tsqa validate` then `tsqa publish` would find a passed build of it)
+    assert publish.build_marker(cfg.working_path) is None
+    assert publish.read_run_file(cfg.working_path) is None
+    assert cli.main(["publish"]) == 1
+    assert digest(published) == before
     # it was landed indeed; the next build lands the folder as it is then
     assert "moderation_decisions/moderation_decisions_2026-10-07.csv" in publish.landed_names(cfg.working_path)
 

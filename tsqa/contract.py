@@ -132,6 +132,9 @@ def parse(text: str) -> dict[str, Entity]:
                         meta.get("keep", "newest"))
         if not entity.key:
             raise ContractError(f"{CONTRACT_FILE.name}: {name} has no key column")
+        if entity.keep not in ("newest", "first"):
+            raise ContractError(f"{CONTRACT_FILE.name}: {name}: meta keep is {entity.keep!r}; "
+                                "it must be newest or first")
         entities[entity.name] = entity
     for entity in entities.values():
         for column in entity.columns:

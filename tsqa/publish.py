@@ -407,12 +407,18 @@ def landing_files(raw_dir: Path, key: str, known: Mapping[str, Any] | None = Non
         for text in paths:
             path = Path(text)
             name = f"{entity}/{path.name}"
-            stat_key = _stat_key(path.stat(follow_symlinks=False))
-            earlier = known.get(name)
-            if isinstance(earlier, dict) and earlier.get("stat") == stat_key and earlier.get("hmac_sha256"):
-                found[name] = {"hmac_sha256": earlier["hmac_sha256"], "stat": stat_key}
-            else:
-                found[name] = {"hmac_sha256": file_digest(path, key), "stat": stat_key}
+            try:
+                stat_key = _stat_key(path.stat(follow_symlinks=False))
+                earlier = known.get(name)
+                if isinstance(earlier, dict) and earlier.get("stat") == stat_key and earlier.get("hmac_sha256"):
+                    found[name] = {"hmac_sha256": earlier["hmac_sha256"], "stat": stat_key}
+                else:
+                    found[name] = {"hmac_sha256": file_digest(path, key), "stat": stat_key}
+            except (LandingFileChanged, FileNotFoundError) as exc:
+                raise GateError("landing", f"{name}: {exc}\nThe landing folder changed while the build "
+                                           "read it; nothing was published. Fix: let the upstream finish "
+                                           "writing (write each drop under another name outside the folder, "
+                                           "then move it in), then run `tsqa build` again.") from exc
     return found
 
 
@@ -816,6 +822,10 @@ def build(cfg: Settings, *, target_path: Path | None = None, verbose: bool = Fal
             after = landing_files(raw_dir, cfg.pii_salt, known=files)
             moved = landing_changes(files, after, landed_names(working))
             if moved:
+                # this file must never be published: its marker and run nonce go with the refusal
+                # (else `tsqa validate` then `tsqa publish` would pass a passed build of it)
+                _invalidate_marker(working)
+                run_file(working).unlink(missing_ok=True)
                 raise GateError("landing", "\n".join([
                     "the landing folder changed while dbt built the working file, so the warehouse could not "
                     "record which content it landed; nothing was published:", *(f"  {m}" for m in moved),

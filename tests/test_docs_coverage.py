@@ -16,7 +16,9 @@ The manifest only knows the columns the YAML lists. That the YAML lists *all* of
 output columns, and no column the model does not have, is checked against the built
 sample warehouse (``sample_warehouse``, the session's full ``dbt build``, which the marts'
 tests build anyway): its information_schema against the manifest of that build. Ephemeral
-models have no relation there and are left to the manifest checks.
+models have no relation there and are left to the manifest checks. The landing
+contract's personal-data columns marked ``pii: drop`` are declared but never stored: they
+must be in no table.
 """
 
 from __future__ import annotations
@@ -119,6 +121,12 @@ def test_yaml_lists_every_output_column_of_the_built_models(sample_warehouse: Wa
         actual = relations.get((node["schema"], node["alias"]))
         assert actual is not None, f"{name}: no relation {node['schema']}.{node['alias']} in the sample warehouse"
         listed = {column.lower() for column in node["columns"]}
+        # the landing contract declares personal-data columns that are never stored
+        # (meta pii: drop, e.g. work_email): in the YAML on purpose, in no table
+        never_stored = {column.lower() for column, spec in node["columns"].items()
+                        if (spec.get("meta") or {}).get("pii") == "drop"}
+        listed -= never_stored
+        assert not never_stored & actual, f"{name}: dropped personal data was stored: {never_stored & actual}"
         if actual - listed:
             differences.append(f"{name}: not in its YAML: {sorted(actual - listed)}")
         if listed - actual:

@@ -658,3 +658,32 @@ def test_landing_changes_name_what_arrived_changed_and_went() -> None:
         "a/2.csv: was written or replaced while dbt ran",
         "a/5.csv: was landed by dbt but is not in the folder now (it came and went while dbt ran)"]
     assert publish.landing_changes(before, dict(before), {"a/1.csv"}) == []
+
+
+def test_a_file_swapped_while_step_1_hashes_it_is_a_gate_message(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """Between the listing and the keyed hash of step 1 a file is replaced by a symbolic
+    link to a file outside the landing folder: the build stops with a gate message naming
+    the file (the link is never followed), not a traceback."""
+    folder = tmp_path / "raw" / "policy_changes"
+    folder.mkdir(parents=True)
+    landed = folder / "policy_changes_2026-10-01.csv"
+    landed.write_text("policy_code,version,effective_at,change_type,summary\nP1,1,2026-10-01T00:00:00Z,new,a\n")
+    real_listing = publish.list_landing
+
+    def listing_then_swap(root: Path) -> object:
+        found = real_listing(root)
+        outside = tmp_path / "secret.csv"
+        outside.write_text("policy_code,version,effective_at,change_type,summary\nP1,2,2026-10-02T00:00:00Z,new,b\n")
+        link = tmp_path / "link.csv"
+        link.symlink_to(outside)
+        os.replace(link, landed)
+        return found
+
+    monkeypatch.setattr(publish, "list_landing", listing_then_swap)
+    with pytest.raises(publish.GateError) as stopped:
+        publish.landing_files(tmp_path / "raw", "k" * 32)
+    assert stopped.value.stage == "landing"
+    assert "policy_changes/policy_changes_2026-10-01.csv" in str(stopped.value)
+    assert "is a symbolic link" in str(stopped.value)
+    assert "The landing folder changed while the build read it" in str(stopped.value)

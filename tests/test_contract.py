@@ -98,6 +98,21 @@ def test_a_malformed_contract_is_refused_naming_the_column(column: str, message:
     assert "landing__a" in str(error.value)
 
 
+def test_meta_under_config_counts_as_dbt_merges_it() -> None:
+    """dbt merges ``config: meta:`` into a column's meta: a ``pii: drop`` written there is a
+    drop in the build, so it must be one for the GX suites and the generator too."""
+    column = "data_type: varchar\n        config: {meta: {pii: drop, required: true}}"
+    entity = contract.parse(_MODEL.format(column=column))["a"]
+    b = next(c for c in entity.columns if c.name == "b")
+    assert (b.pii, b.required) == ("drop", True)
+
+
+def test_meta_given_two_different_values_is_refused() -> None:
+    column = "data_type: varchar\n        meta: {pii: hash}\n        config: {meta: {pii: drop}}"
+    with pytest.raises(contract.ContractError, match="landing__a.b: meta pii given two different values"):
+        contract.parse(_MODEL.format(column=column))
+
+
 def test_an_entity_without_a_key_is_refused() -> None:
     text = _MODEL.format(column="data_type: varchar").replace("meta: {key: true}", "meta: {}")
     with pytest.raises(contract.ContractError, match="has no key"):

@@ -90,13 +90,29 @@ class ContractError(ValueError):
     pass
 
 
+def _meta(spec: dict[str, Any], where: str) -> dict[str, Any]:
+    """A node's meta as dbt sees it: ``meta:`` merged with ``config: meta:``.
+
+    dbt merges the two places, so a rule written under ``config:`` applies in the build and
+    must apply here too. The same key given two different values in the two places is
+    refused: which one the build would use is not something a contract should leave open.
+    """
+    top = spec.get("meta") or {}
+    nested = (spec.get("config") or {}).get("meta") or {}
+    clash = sorted(k for k in set(top) & set(nested) if top[k] != nested[k])
+    if clash:
+        raise ContractError(f"{where}: meta {', '.join(clash)} given two different values under "
+                            "meta: and config: meta:; keep one")
+    return {**top, **nested}
+
+
 def _column(model: str, spec: dict[str, Any]) -> Column:
     name = spec["name"]
     where = f"{CONTRACT_FILE.name}: {model}.{name}"
     data_type = spec.get("data_type")
     if data_type not in TYPE_FAMILIES:
         raise ContractError(f"{where}: data_type {data_type!r} is not one of {', '.join(TYPE_FAMILIES)}")
-    meta = spec.get("meta") or {}
+    meta = _meta(spec, where)
     unknown = set(meta) - COLUMN_META
     if unknown:
         raise ContractError(f"{where}: unknown meta {', '.join(sorted(unknown))} "
@@ -123,7 +139,7 @@ def parse(text: str) -> dict[str, Entity]:
         name = model["name"]
         if not name.startswith("landing__"):
             continue
-        meta = (model.get("config") or {}).get("meta") or model.get("meta") or {}
+        meta = _meta(model, f"{CONTRACT_FILE.name}: {name}")
         unknown = set(meta) - MODEL_META
         if unknown:
             raise ContractError(f"{CONTRACT_FILE.name}: {name}: unknown meta {', '.join(sorted(unknown))}")

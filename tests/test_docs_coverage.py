@@ -31,6 +31,7 @@ import pytest
 
 from tests.conftest import Warehouse
 from tsqa.dbt import run_dbt
+from tsqa.landing import LANDING_ENTITIES
 
 
 def load_manifest(target: Path) -> dict:
@@ -132,3 +133,20 @@ def test_yaml_lists_every_output_column_of_the_built_models(sample_warehouse: Wa
         if listed - actual:
             differences.append(f"{name}: in its YAML but not built: {sorted(listed - actual)}")
     assert not differences, "\n".join(differences)
+
+
+def test_every_contract_entity_has_its_whole_chain_of_models(manifest: dict) -> None:
+    """An entity declared in the landing contract lets its folder through the listing
+    (tsqa/landing.py reads the YAML), but dbt counts it only through its landing model
+    (``landing_entities()`` reads the graph's models): a YAML entry whose model file is
+    missing is only a dbt warning, and its files' rows would be counted nowhere. So every
+    declared entity must have its landing, base, staging and quarantine models, and no
+    landing model may exist outside the declaration."""
+    built = set(models(manifest))
+    missing = [f"{prefix}{entity}" for entity in LANDING_ENTITIES
+               for prefix in ("landing__", "base_landing__", "stg_landing__", "quarantine__")
+               if f"{prefix}{entity}" not in built]
+    assert not missing, f"declared in models/landing/_landing__models.yml without a model: {missing}"
+    declared_models = sorted(name.removeprefix("landing__") for name in built
+                        if name.startswith("landing__"))
+    assert declared_models == sorted(LANDING_ENTITIES), "a landing model outside the contract declaration"

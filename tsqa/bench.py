@@ -14,7 +14,10 @@ day's drop back, and measures, each step `--runs` times in a fresh child process
 - gated build: `tsqa build --full-refresh` (dbt build, GX, dbt docs, atomic publish,
   Tableau extracts, report page) from nothing;
 - gated incremental build: the drop lands, then `tsqa build` (it starts from a copy of
-  the published warehouse).
+  the published warehouse);
+- pandas baseline: the notebook an analyst could write instead (``pandas_baseline``
+  below: fct_qa_audits, mart_quality_monthly and mart_calibration_sessions in plain
+  pandas from the same landing files), the yardstick of the full build (issue 18).
 
 It reports medians (seconds, rows/s, peak resident memory of the step's process tree,
 warehouse size), the ratios the targets are stated in, and the ten slowest models of
@@ -149,7 +152,12 @@ def slowest_models(target: Path, count: int = 10) -> list[tuple[str, float]]:
 #: regenerated.
 ANALYSIS_HEADING = "## Reading these numbers"
 
-STEPS = ("ingest floor", "full build", "GX gate", "incremental build", "gated build", "gated incremental build")
+STEPS = ("ingest floor", "pandas baseline", "full build", "GX gate", "incremental build", "gated build",
+         "gated incremental build")
+
+#: The child that times the notebook baseline: the three marts, computed and discarded.
+PANDAS_BASELINE = "import sys; from pathlib import Path; from tsqa.bench import pandas_baseline; " \
+    "pandas_baseline(Path(sys.argv[1]))"
 
 
 def land(extra: Path, raw: Path) -> list[Path]:
@@ -197,6 +205,8 @@ def bench_scale(scale: float, runs: int, workdir: Path, steps_wanted: tuple[str,
         _log(f"scale {scale:g}: run {run}/{runs}")
         if "ingest floor" in steps_wanted:
             record("ingest floor", [sys.executable, "-c", INGEST_FLOOR, str(base_raw)], {})
+        if "pandas baseline" in steps_wanted:
+            record("pandas baseline", [sys.executable, "-c", PANDAS_BASELINE, str(base_raw)], {})
 
         shutil.rmtree(warehouse.parent, ignore_errors=True)
         record("full build", [*dbt, "--full-refresh"], env)
@@ -572,7 +582,8 @@ def render(results: list[dict[str, object]]) -> str:
         "| scale | raw rows | step | median s | rows/s | peak MB | ratio | target |",
         "| ---: | ---: | --- | ---: | ---: | ---: | ---: | --- |",
     ]
-    targets = {"full build": ("full / ingest floor", "<= 3"), "incremental build": ("incremental / full", "<= 0.10"),
+    targets = {"full build": ("full / ingest floor", "<= 3"), "pandas baseline": ("full / pandas", "<= 0.2"),
+               "incremental build": ("incremental / full", "<= 0.10"),
                "GX gate": ("GX / full", "<= 0.25"), "gated build": ("(gated - full) / full", ""),
                "gated incremental build": ("gated incremental / gated", "")}
     for result in results:
@@ -584,7 +595,8 @@ def render(results: list[dict[str, object]]) -> str:
                 continue
             rows = result["extra_rows"] if "incremental" in name else result["rows"]
             gated = steps["gated build"].median_s if steps["gated build"].seconds else float("nan")
-            ratio = {"full build": full / floor, "incremental build": step.median_s / full,
+            ratio = {"full build": full / floor, "pandas baseline": full / step.median_s,
+                     "incremental build": step.median_s / full,
                      "GX gate": step.median_s / full, "gated build": (step.median_s - full) / full,
                      "gated incremental build": step.median_s / gated}.get(name)
             label, target = targets.get(name, ("baseline", ""))
@@ -600,7 +612,8 @@ def main(argv: list[str] | None = None) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--scales", type=float, nargs="+", default=[50, 500])
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--skip", nargs="*", default=[], choices=["ingest-floor", "gx-gate", "gated-build"],
+    parser.add_argument("--skip", nargs="*", default=[],
+                        choices=["ingest-floor", "pandas-baseline", "gx-gate", "gated-build"],
                         help="leave steps out (the full and incremental builds always run)")
     parser.add_argument("--gated-max-scale", type=float, default=None,
                         help="run the two gated builds only at scales up to this one (they take longest)")
@@ -608,7 +621,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", default="BENCHMARKS.md")
     args = parser.parse_args(argv)
     workdir = (PROJECT_DIR / args.workdir).resolve()
-    skipped = {"ingest-floor": ("ingest floor",), "gx-gate": ("GX gate",),
+    skipped = {"ingest-floor": ("ingest floor",), "pandas-baseline": ("pandas baseline",),
+               "gx-gate": ("GX gate",),
                "gated-build": ("gated build", "gated incremental build")}
     wanted = tuple(step for step in STEPS if not any(step in skipped[name] for name in args.skip))
     results = [
@@ -631,7 +645,8 @@ def main(argv: list[str] | None = None) -> int:
         f"--runs {args.runs}"
         + (f" --gated-max-scale {args.gated_max_scale:g}" if args.gated_max_scale is not None else "")
         + (f" --skip {' '.join(args.skip)}" if args.skip else "")
-        + f"` (medians of {args.runs} runs; the ingest floor is the baseline measured in the same run).\n\n"
+        + f"` (medians of {args.runs} runs; the ingest floor and the pandas baseline are measured in the same "
+        f"runs, each step in a fresh process, one after the other).\n\n"
         f"{table}\n\nWarehouse size:\n{sizes}\n\nSlowest models of the last full build:\n{slowest}\n"
     )
     out = PROJECT_DIR / args.out

@@ -432,3 +432,46 @@ def test_great_expectations_is_imported_only_when_the_gate_runs() -> None:
             "('great_expectations', 'sqlalchemy', 'duckdb_engine')))")
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert loaded.strip() == "[]"
+
+
+#: one way to break each folded column check of a mart, and the rule (label, column) that must fail
+MART_BREAKS = {
+    "grain null": ("update marts.mart_x set x_id = null where n = 1", ("grain column x_id is never null", "x_id")),
+    "grain unique": ("update marts.mart_x set x_id = 'X2' where n = 1", ("one row per x_id", "x_id")),
+    "compound grain": ("update marts.mart_x set week_start = date '2026-01-19' where n = 1",
+                       ("one row per week_start x queue_code", None)),
+    "range": ("update marts.mart_x set error_rate = -0.1, error_rate_ci_low = -0.2 where n = 3",
+              [("error_rate is a proportion in [0, 1]", "error_rate"),
+               ("error_rate_ci_low is a proportion in [0, 1]", "error_rate_ci_low")]),
+    "interval": ("update marts.mart_x set error_rate_ci_high = 0.05 where n = 2",
+                 ("error_rate_ci_low <= error_rate <= error_rate_ci_high", "error_rate")),
+    "non-negative": ("update marts.mart_x set audits = -1 where n = 2",
+                     ("audits is a count or duration >= 0", "audits")),
+}
+
+
+@pytest.mark.parametrize("broken", list(MART_BREAKS))
+def test_each_folded_mart_check_fails_on_bad_data(broken: str) -> None:
+    """Issue 18: a mart suite's row-level checks (grain not null and unique, ranges,
+    interval order) are folded into one aggregate query per mart; each still fails on
+    its own bad data, and only that one."""
+    with duckdb.connect() as con:
+        con.execute("create schema marts")
+        con.execute("create table marts.mart_x as select 'X' || n as x_id, n, date '2026-01-05' + (7 * n)::integer as "
+                    "week_start, 'q' as queue_code, 0.1 * n as error_rate, 0.1 * n - 0.05 as error_rate_ci_low, "
+                    "0.1 * n + 0.05 as error_rate_ci_high, 10 * n as audits from range(1, 4) as t(n)")
+        catalog = v.Catalog.read(con, ["marts"])
+        models = {"mart_x": {"node": {"columns": {}}, "unique": [["x_id"], ["week_start", "queue_code"]]}}
+
+        def failing() -> list[tuple[str, str | None]]:
+            (plan,) = v.fold_column_checks(v.plan_marts(catalog, v.Config.load(), {}, models))
+            (combined,) = [c for c in plan.checks if c.rules]
+            assert {c.kind for c in plan.checks if not c.rules} <= {"ExpectTableColumnsToMatchSet",
+                                                                     "ExpectTableRowCountToBeBetween"}
+            query = combined.kwargs["unexpected_rows_query"].format(batch="marts.mart_x")
+            return [(combined.rules[i].label, combined.rules[i].column) for (i,) in con.execute(query).fetchall()]
+
+        assert failing() == []
+        sql, expected = MART_BREAKS[broken]
+        con.execute(sql)
+        assert failing() == (expected if isinstance(expected, list) else [expected])

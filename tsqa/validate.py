@@ -215,6 +215,9 @@ class Check:
     #: for an UnexpectedRowsExpectation whose rows hold no identifiers (column or file
     #: names): when it fails, its query is run again to name what failed in the report
     detail: bool = False
+    #: for an UnexpectedRowsExpectation whose rows are those where a condition holds: the
+    #: condition, so that ``fold_column_checks`` can decide it in a combined pass
+    where: str | None = None
     #: for a combined check (one SQL pass over a table, ``combined_check``): the rules it
     #: evaluates; its query returns the index of each rule that fails, and the report
     #: has one failure per failed rule, with that rule's label, column and severity
@@ -623,8 +626,52 @@ def plan_marts(catalog: Catalog, config: Config, baseline: Mapping[str, int],
                 label = f"{low} <= {stem} <= {high}"
             checks.append(Check("UnexpectedRowsExpectation",
                                 {"unexpected_rows_query": f"select 1 from {{batch}} where {condition}"},
-                                label, stem))
+                                label, stem, where=condition))
         checks.extend(volume_checks(plan.asset, plan.row_count, baseline, config))
+    return plans
+
+
+def fold_rule(check: Check) -> Rule | None:
+    """A row-level expectation as a rule of a combined check (an aggregate that is true
+    when the expectation fails), or None for one that is not a column check. The SQL
+    keeps GX's semantics: value expectations skip nulls; a compound key with
+    ``ignore_row_if = never`` counts every row, else rows whose key is all null are
+    skipped."""
+    kwargs = check.kwargs
+    if check.kind == "ExpectColumnValuesToNotBeNull":
+        failing = f"count(*) filter (where {quote_ident(kwargs['column'])} is null) > 0"
+    elif check.kind == "ExpectColumnValuesToBeUnique":
+        column = quote_ident(kwargs["column"])
+        failing = f"count({column}) > count(distinct {column})"
+    elif check.kind == "ExpectCompoundColumnsToBeUnique":
+        key = [quote_ident(c) for c in kwargs["column_list"]]
+        kept = "true" if kwargs.get("ignore_row_if") == "never" else \
+            "not (" + " and ".join(f"{c} is null" for c in key) + ")"
+        failing = (f"count(*) filter (where {kept}) > "
+                   f"count(distinct row({', '.join(key)})) filter (where {kept})")
+    elif check.kind == "ExpectColumnValuesToBeBetween":
+        column = quote_ident(kwargs["column"])
+        outside = [f"{column} < {float(kwargs['min_value'])!r}"] if kwargs.get("min_value") is not None else []
+        outside += [f"{column} > {float(kwargs['max_value'])!r}"] if kwargs.get("max_value") is not None else []
+        failing = f"count(*) filter (where {' or '.join(outside)}) > 0" if outside else "false"
+    elif check.kind == "UnexpectedRowsExpectation" and check.where:
+        failing = f"count(*) filter (where {check.where}) > 0"
+    else:
+        return None
+    return Rule(check.label, failing, check.column, check.severity)
+
+
+def fold_column_checks(plans: list[SuitePlan]) -> list[SuitePlan]:
+    """Each suite's row-level column checks (not null, unique, ranges, row conditions)
+    become one combined check: one scan of the table instead of one per expectation.
+    The other checks (column set, types from the catalog, volume) stay as they are."""
+    for plan in plans:
+        rules = [fold_rule(check) for check in plan.checks]
+        folded = [rule for rule in rules if rule is not None]
+        if len(folded) < 2:
+            continue
+        kept = [check for check, rule in zip(plan.checks, rules) if rule is None]
+        plan.checks = kept + [combined_check(folded, f"column rules, in one pass over {plan.asset}")]
     return plans
 
 
@@ -820,7 +867,7 @@ def validate(
         plans = (
             plan_landing(catalog, config, baseline, reference)
             + plan_reconciliation(catalog, config)
-            + plan_marts(catalog, config, baseline, models)
+            + fold_column_checks(plan_marts(catalog, config, baseline, models))
             + plan_privacy(catalog, config)
         )
         runs, failures = _run_gx(con, database, plans, config, data_docs_dir, run_id, say)

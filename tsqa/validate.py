@@ -15,6 +15,11 @@ Four checkpoints run against one DuckDB warehouse file, in this order:
 Every landing and mart suite also compares its row count with the last run that
 passed (the one that published the warehouse): see ``validation/checkpoints.toml``.
 
+Column rules are decided in one SQL pass per table (issue 18): a landing suite's rules
+(``landing_rules``) and a mart suite's row-level checks (``fold_column_checks``) become
+one ``UnexpectedRowsExpectation`` of aggregates (``combined_check``) that returns the
+numbers of the broken rules; the report has one failure per broken rule.
+
 GX runs through its SQL data source over the duckdb SQLAlchemy dialect on *one*
 DuckDB connection that stays open for the whole run (GX closes pooled connections
 before it fetches results, which empties DuckDB's result sets). Expectations are

@@ -344,3 +344,134 @@ def test_data_docs_links_resolve(tmp_path: Path) -> None:
     assert any(h.startswith("expectations/") for h in local) and any(h.startswith("validations/") for h in local)
     missing = [h for h in local if not (index.parent / unquote(h.split("#")[0])).exists()]
     assert missing == []
+
+
+# --- the landing suites' column rules: one SQL pass per staging table ---------------
+
+AUDITS_SPEC = {
+    "columns": {"audit_id": "String", "decision_id": "String", "score": "Integer", "audited_at": "DateTime"},
+    "required": ["audit_id", "decision_id"],
+    "key": ["audit_id", "decision_id"],
+    "enums": {"decision_id": ["D1", "D2", "D3"]},
+    "ranges": {"score": [0, 100]},
+    "freshness": {"column": "audited_at", "max_age_days": 7},
+}
+
+#: one way to break each rule of AUDITS_SPEC, and the rule (label, column) that must fail
+BREAKS = {
+    "type": ("alter table staging.stg_landing__qa_audits alter score type double",
+             ("score is of type Integer", "score")),
+    "required": ("insert into staging.stg_landing__qa_audits values ('A9', null, 5, timestamp '2026-10-04')",
+                 ("decision_id is never null", "decision_id")),
+    "key": ("insert into staging.stg_landing__qa_audits values ('A1', 'D1', 5, timestamp '2026-10-04')",
+            ("(audit_id, decision_id) is unique", None)),
+    "enum": ("insert into staging.stg_landing__qa_audits values ('A9', 'D7', 5, timestamp '2026-10-04')",
+             ("decision_id in {D1, D2, D3}", "decision_id")),
+    "range": ("update staging.stg_landing__qa_audits set score = 101 where audit_id = 'A2'",
+              ("score between 0 and 100", "score")),
+    "freshness": ("update staging.stg_landing__qa_audits set audited_at = timestamp '2026-09-01'",
+                  ("newest audited_at at most 7 days before the as-of time 2026-10-05 00:00:00 UTC", "audited_at")),
+    "volume": ("delete from staging.stg_landing__qa_audits where audit_id <> 'A1'",
+               ("row count fell more than 25% since the last published run (3 rows then, at least 2 expected)",
+                None)),
+    "missing column": ("alter table staging.stg_landing__qa_audits drop column score",
+                       ("score between 0 and 100 (could not be evaluated: no column score)", "score")),
+}
+
+
+def _failing_rules(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str | None]]:
+    """The landing plan of qa_audits, its combined query run in DuckDB as GX runs it."""
+    catalog = v.Catalog.read(con, ["staging"])
+    (plan,) = v.plan_landing(catalog, _config(qa_audits=AUDITS_SPEC), {"staging.stg_landing__qa_audits": 3},
+                             v.resolve_as_of(con, "2026-10-05T00:00:00Z"))
+    columns, combined = plan.checks
+    assert columns.kind == "ExpectTableColumnsToMatchSet" and combined.kind == "UnexpectedRowsExpectation"
+    query = combined.kwargs["unexpected_rows_query"].format(batch="staging.stg_landing__qa_audits")
+    return [(combined.rules[i].label, combined.rules[i].column) for (i,) in con.execute(query).fetchall()]
+
+
+@pytest.mark.parametrize("broken", list(BREAKS))
+def test_each_column_rule_of_the_one_pass_landing_check_fails_on_bad_data(broken: str) -> None:
+    """Issue 18: the landing suites' column expectations (type, not null, unique, in
+    set, between, freshness, row count) are one aggregate query per staging table. On
+    clean rows no rule fails; each kind of bad data fails exactly its own rule."""
+    with duckdb.connect() as con:
+        con.execute("create schema staging")
+        con.execute("create table staging.stg_landing__qa_audits as select * from (values "
+                    "('A1', 'D1', 10, timestamp '2026-10-04'), ('A2', 'D2', 100, timestamp '2026-10-03'), "
+                    "('A3', 'D1', 0, timestamp '2026-10-01')) as t(audit_id, decision_id, score, audited_at)")
+        assert _failing_rules(con) == []
+        sql, expected = BREAKS[broken]
+        con.execute(sql)
+        assert _failing_rules(con) == [expected]
+
+
+def test_a_broken_rule_is_reported_by_name_through_gx(tmp_path: Path) -> None:
+    """Through GX: the combined check's failures name each broken rule and its column,
+    with the rule's own severity; no value leaks."""
+    path = _warehouse(tmp_path / "w.duckdb")
+    with duckdb.connect(str(path)) as con:
+        con.execute("insert into staging.stg_landing__moderation_decisions values ('D3', 'nuke', 1, 'd2.csv')")
+    report = _run(path, tmp_path, _config(moderation_decisions=DECISIONS_SPEC))
+    landing = [(f.column, f.severity, f.description) for f in report.failures if f.checkpoint == "landing"]
+    assert landing == [("decision_id", "error", "decision_id is unique"),
+                       ("action", "error", "action in {approve, remove}")]
+    (run,) = [r for r in report.runs if r.suite == "landing__moderation_decisions"]
+    # the column set, then 4 types, 2 required, 1 key, 1 enum, 1 range: each counts
+    assert (run.evaluated, run.failed, run.success) == (10, 2, False)
+
+
+def test_great_expectations_is_imported_only_when_the_gate_runs() -> None:
+    """Issue 18: importing GX costs seconds; the CLI, the build and the runner's
+    planning load without it (it is imported inside the run, tsqa.validate._run_gx)."""
+    import subprocess
+    import sys
+
+    code = ("import sys, tsqa.cli, tsqa.publish, tsqa.validate, tsqa.review; "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in "
+            "('great_expectations', 'sqlalchemy', 'duckdb_engine')))")
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert loaded.strip() == "[]"
+
+
+#: one way to break each folded column check of a mart, and the rule (label, column) that must fail
+MART_BREAKS = {
+    "grain null": ("update marts.mart_x set x_id = null where n = 1", ("grain column x_id is never null", "x_id")),
+    "grain unique": ("update marts.mart_x set x_id = 'X2' where n = 1", ("one row per x_id", "x_id")),
+    "compound grain": ("update marts.mart_x set week_start = date '2026-01-19' where n = 1",
+                       ("one row per week_start x queue_code", None)),
+    "range": ("update marts.mart_x set error_rate = -0.1, error_rate_ci_low = -0.2 where n = 3",
+              [("error_rate is a proportion in [0, 1]", "error_rate"),
+               ("error_rate_ci_low is a proportion in [0, 1]", "error_rate_ci_low")]),
+    "interval": ("update marts.mart_x set error_rate_ci_high = 0.05 where n = 2",
+                 ("error_rate_ci_low <= error_rate <= error_rate_ci_high", "error_rate")),
+    "non-negative": ("update marts.mart_x set audits = -1 where n = 2",
+                     ("audits is a count or duration >= 0", "audits")),
+}
+
+
+@pytest.mark.parametrize("broken", list(MART_BREAKS))
+def test_each_folded_mart_check_fails_on_bad_data(broken: str) -> None:
+    """Issue 18: a mart suite's row-level checks (grain not null and unique, ranges,
+    interval order) are folded into one aggregate query per mart; each still fails on
+    its own bad data, and only that one."""
+    with duckdb.connect() as con:
+        con.execute("create schema marts")
+        con.execute("create table marts.mart_x as select 'X' || n as x_id, n, date '2026-01-05' + (7 * n)::integer as "
+                    "week_start, 'q' as queue_code, 0.1 * n as error_rate, 0.1 * n - 0.05 as error_rate_ci_low, "
+                    "0.1 * n + 0.05 as error_rate_ci_high, 10 * n as audits from range(1, 4) as t(n)")
+        catalog = v.Catalog.read(con, ["marts"])
+        models = {"mart_x": {"node": {"columns": {}}, "unique": [["x_id"], ["week_start", "queue_code"]]}}
+
+        def failing() -> list[tuple[str, str | None]]:
+            (plan,) = v.fold_column_checks(v.plan_marts(catalog, v.Config.load(), {}, models))
+            (combined,) = [c for c in plan.checks if c.rules]
+            assert {c.kind for c in plan.checks if not c.rules} <= {"ExpectTableColumnsToMatchSet",
+                                                                     "ExpectTableRowCountToBeBetween"}
+            query = combined.kwargs["unexpected_rows_query"].format(batch="marts.mart_x")
+            return [(combined.rules[i].label, combined.rules[i].column) for (i,) in con.execute(query).fetchall()]
+
+        assert failing() == []
+        sql, expected = MART_BREAKS[broken]
+        con.execute(sql)
+        assert failing() == (expected if isinstance(expected, list) else [expected])

@@ -14,7 +14,10 @@ day's drop back, and measures, each step `--runs` times in a fresh child process
 - gated build: `tsqa build --full-refresh` (dbt build, GX, dbt docs, atomic publish,
   Tableau extracts, report page) from nothing;
 - gated incremental build: the drop lands, then `tsqa build` (it starts from a copy of
-  the published warehouse).
+  the published warehouse);
+- pandas baseline: the notebook an analyst could write instead (``pandas_baseline``
+  below: fct_qa_audits, mart_quality_monthly and mart_calibration_sessions in plain
+  pandas from the same landing files), the yardstick of the full build (issue 18).
 
 It reports medians (seconds, rows/s, peak resident memory of the step's process tree,
 warehouse size), the ratios the targets are stated in, and the ten slowest models of
@@ -149,7 +152,12 @@ def slowest_models(target: Path, count: int = 10) -> list[tuple[str, float]]:
 #: regenerated.
 ANALYSIS_HEADING = "## Reading these numbers"
 
-STEPS = ("ingest floor", "full build", "GX gate", "incremental build", "gated build", "gated incremental build")
+STEPS = ("ingest floor", "pandas baseline", "full build", "GX gate", "incremental build", "gated build",
+         "gated incremental build")
+
+#: The child that times the notebook baseline: the three marts, computed and discarded.
+PANDAS_BASELINE = "import sys; from pathlib import Path; from tsqa.bench import pandas_baseline; " \
+    "pandas_baseline(Path(sys.argv[1]))"
 
 
 def land(extra: Path, raw: Path) -> list[Path]:
@@ -197,6 +205,8 @@ def bench_scale(scale: float, runs: int, workdir: Path, steps_wanted: tuple[str,
         _log(f"scale {scale:g}: run {run}/{runs}")
         if "ingest floor" in steps_wanted:
             record("ingest floor", [sys.executable, "-c", INGEST_FLOOR, str(base_raw)], {})
+        if "pandas baseline" in steps_wanted:
+            record("pandas baseline", [sys.executable, "-c", PANDAS_BASELINE, str(base_raw)], {})
 
         shutil.rmtree(warehouse.parent, ignore_errors=True)
         record("full build", [*dbt, "--full-refresh"], env)
@@ -228,6 +238,322 @@ def bench_scale(scale: float, runs: int, workdir: Path, steps_wanted: tuple[str,
     }
 
 
+# ---------------------------------------------------------------------------
+# The notebook baseline (issue 18, item 5): three marts in plain pandas
+# ---------------------------------------------------------------------------
+#
+# What an analyst without the warehouse would write in a notebook: read every landing
+# file of the entities needed with pd.read_csv / pd.read_parquet (all text, as the
+# files hold it), keep the newest version of each record, join, group by, and compute
+# the metrics.md definitions of fct_qa_audits, mart_quality_monthly and
+# mart_calibration_sessions. What it leaves out, as an analyst would (so it does less
+# work than the build, never more): the raw-contract checks that quarantine a row
+# (types, enums, required values, orphan references, conflicting duplicates: a bad row
+# is kept, or dropped by the parser or a join, instead of being quarantined with its
+# reason), the reconciliation of every raw line, pseudonymisation, the SCD2 moderator
+# key, the persisted tables and every test. tests/test_bench_baseline.py checks that
+# on a clean sample it computes the same numbers as the marts.
+
+Z95 = 1.959963984540054
+ENFORCING_NOT = ("approve", "escalate")
+
+
+def read_landing(raw: Path, entity: str, columns: list[str]):
+    """Every file of one entity in file-name order, as text; the newest version of a
+    record is the later file, then the later line."""
+    import pandas as pd
+
+    frames = []
+    for path in sorted((raw / entity).iterdir()):
+        if path.suffix == ".csv":
+            frame = pd.read_csv(path, dtype=str, usecols=columns, on_bad_lines="skip", encoding_errors="replace")
+        elif path.suffix == ".parquet":
+            frame = pd.read_parquet(path, columns=columns).astype(str).where(lambda f: f.notna())
+        else:
+            continue
+        frames.append(frame)
+    frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns, dtype=str)
+    return frame.replace("", None)
+
+
+def _utc(series):
+    import pandas as pd
+
+    return pd.to_datetime(series, utc=True, format="ISO8601", errors="coerce").dt.tz_localize(None)
+
+
+def _enforcing(action):
+    return ~action.isin(ENFORCING_NOT)
+
+
+def _correct(action, policy, ref_action, ref_policy):
+    same_policy = (policy == ref_policy) | (policy.isna() & ref_policy.isna())
+    return (action == ref_action) & (~_enforcing(action) | same_policy)
+
+
+def wilson(x, n):
+    """95% Wilson interval (metrics.md): (low, high, half-width); null where n = 0."""
+    import numpy as np
+
+    n = n.astype(float).where(n > 0)
+    p = x / n
+    centre = (p + Z95**2 / (2 * n)) / (1 + Z95**2 / n)
+    half = Z95 * np.sqrt(p * (1 - p) / n + Z95**2 / (4 * n**2)) / (1 + Z95**2 / n)
+    return centre - half, centre + half, half
+
+
+def pandas_fct_qa_audits(raw: Path):
+    import numpy as np
+    import pandas as pd
+
+    decisions = read_landing(raw, "moderation_decisions",
+                             ["decision_id", "queue_code", "moderator_id", "action", "policy_code", "decided_at",
+                              "market"])
+    decisions = decisions.drop_duplicates("decision_id", keep="last")
+    decisions["decided_at"] = _utc(decisions["decided_at"])
+    decisions = decisions.dropna(subset=["decided_at"])
+
+    roster = read_landing(raw, "moderators", ["moderator_id", "vendor_code", "site", "updated_at"])
+    roster["updated_at"] = _utc(roster["updated_at"])
+    roster = roster.drop_duplicates(["moderator_id", "updated_at"], keep="last").sort_values("updated_at")
+    # a version holds from its updated_at; the first one also before it
+    first = roster.groupby("moderator_id")["updated_at"].transform("min")
+    roster["valid_from"] = roster["updated_at"].where(roster["updated_at"] != first, pd.Timestamp("1900-01-01"))
+    roster = roster.sort_values("valid_from")
+    decisions = pd.merge_asof(decisions.sort_values("decided_at"), roster[["moderator_id", "vendor_code", "site",
+                                                                          "valid_from"]],
+                              left_on="decided_at", right_on="valid_from", by="moderator_id")
+
+    audits = read_landing(raw, "qa_audits", ["audit_id", "decision_id", "auditor_id", "audit_source", "audited_at",
+                                             "qa_action", "qa_policy_code", "root_cause_code"])
+    audits = audits.drop_duplicates("audit_id", keep="last")
+    audits["audited_at"] = _utc(audits["audited_at"])
+
+    disputes = read_landing(raw, "audit_disputes", ["dispute_id", "audit_id", "raised_at", "outcome",
+                                                    "final_action", "final_policy_code"])
+    disputes = disputes.drop_duplicates("dispute_id", keep="last")
+    disputes["raised_at"] = _utc(disputes["raised_at"])
+    disputes = disputes.sort_values(["audit_id", "raised_at", "dispute_id"])
+    disputes["resolved"] = disputes["outcome"].isin(["upheld", "overturned"])
+    disputes["overturned"] = disputes["outcome"] == "overturned"
+    summary = disputes.groupby("audit_id").agg(
+        disputes=("dispute_id", "size"), resolved_disputes=("resolved", "sum"),
+        overturned_disputes=("overturned", "sum"))
+    # the latest raised dispute's outcome; the latest overturned one's final answer
+    summary["dispute_outcome"] = disputes.drop_duplicates("audit_id", keep="last").set_index("audit_id")["outcome"]
+    overturned = disputes[disputes["overturned"]].drop_duplicates("audit_id", keep="last").set_index("audit_id")
+    summary = summary.join(overturned[["final_action", "final_policy_code"]])
+
+    fct = audits.merge(decisions, on="decision_id", how="inner").merge(
+        summary, left_on="audit_id", right_index=True, how="left")
+    fct = fct.rename(columns={"action": "moderator_action", "policy_code": "moderator_policy_code",
+                              "qa_action": "raw_reference_action", "qa_policy_code": "raw_reference_policy_code"})
+    fct["audit_date"] = fct["audited_at"].dt.normalize()
+    has_final = fct["final_action"].notna()
+    fct["reference_action"] = fct["final_action"].where(has_final, fct["raw_reference_action"])
+    fct["reference_policy_code"] = fct["final_policy_code"].where(has_final, fct["raw_reference_policy_code"])
+    fct["dispute_outcome"] = fct["dispute_outcome"].fillna("none")
+    for column in ("disputes", "resolved_disputes", "overturned_disputes"):
+        fct[column] = fct[column].fillna(0).astype("int64")
+
+    act, pol = fct["moderator_action"], fct["moderator_policy_code"]
+    ref, ref_pol = fct["reference_action"], fct["reference_policy_code"]
+    fct["raw_is_correct"] = _correct(act, pol, fct["raw_reference_action"], fct["raw_reference_policy_code"])
+    fct["is_correct"] = _correct(act, pol, ref, ref_pol)
+    fct["moderator_enforced"] = _enforcing(act)
+    fct["reference_enforced"] = _enforcing(ref)
+    differs = ~((pol == ref_pol) | (pol.isna() & ref_pol.isna()))
+    fct["error_type"] = np.select(
+        [fct["is_correct"], fct["moderator_enforced"] & (ref == "approve"),
+         (act == "approve") & fct["reference_enforced"],
+         fct["moderator_enforced"] & fct["reference_enforced"] & differs],
+        [None, "over_enforcement", "under_enforcement", "wrong_policy"], "wrong_action")
+
+    policies = pd.read_csv(PROJECT_DIR / "seeds" / "policies.csv", dtype={"severity_tier": float})
+    tier = policies.set_index("policy_code")["severity_tier"]
+    at_stake = fct["reference_policy_code"].map(tier).fillna(fct["moderator_policy_code"].map(tier))
+    fct["error_severity"] = np.select(
+        [fct["is_correct"], at_stake == 1, at_stake == 2], [None, "critical", "major"], "minor")
+    fct["audit_score"] = fct["error_severity"].map({"critical": 0, "major": 50, "minor": 75}).fillna(100).astype(
+        "int64")
+    fct["hours_decision_to_audit"] = (fct["audited_at"] - fct["decided_at"]).dt.total_seconds() / 3600
+    return fct, decisions
+
+
+def pandas_mart_quality_monthly(fct, decisions):
+    import numpy as np
+    import pandas as pd
+
+    keys = ["month_start", "queue_code", "vendor_code"]
+    audits = fct.assign(
+        month_start=fct["audit_date"].dt.to_period("M").dt.to_timestamp(),
+        errors=~fct["is_correct"],
+        over_enforcement=fct["error_type"] == "over_enforcement",
+        under_enforcement=fct["error_type"] == "under_enforcement",
+        critical_errors=fct["error_severity"] == "critical",
+        both_enforced=fct["moderator_enforced"] & fct["reference_enforced"],
+    )
+    monthly = audits.groupby(keys, dropna=False).agg(
+        audits=("audit_id", "size"), correct=("is_correct", "sum"), errors=("errors", "sum"),
+        raw_correct=("raw_is_correct", "sum"), over_enforcement=("over_enforcement", "sum"),
+        under_enforcement=("under_enforcement", "sum"), critical_errors=("critical_errors", "sum"),
+        moderator_enforced=("moderator_enforced", "sum"), reference_enforced=("reference_enforced", "sum"),
+        both_enforced=("both_enforced", "sum"), score_sum=("audit_score", "sum"), disputes=("disputes", "sum"),
+        resolved_disputes=("resolved_disputes", "sum"), overturned_disputes=("overturned_disputes", "sum"))
+    decided = decisions.assign(month_start=decisions["decided_at"].dt.to_period("M").dt.to_timestamp()).groupby(
+        keys, dropna=False).size().rename("decisions")
+    mart = monthly.join(decided, how="outer").fillna(0).astype("int64").reset_index()
+
+    def rate(x, n):
+        return mart[x] / mart[n].where(mart[n] > 0)
+
+    mart["audit_sample_rate"] = rate("audits", "decisions")
+    mart["accuracy"] = rate("correct", "audits")
+    mart["accuracy_ci_low"], mart["accuracy_ci_high"], mart["margin_of_error"] = wilson(mart["correct"],
+                                                                                        mart["audits"])
+    mart["raw_accuracy"] = rate("raw_correct", "audits")
+    mart["error_rate"] = rate("errors", "audits")
+    mart["over_enforcement_rate"] = rate("over_enforcement", "audits")
+    mart["under_enforcement_rate"] = rate("under_enforcement", "audits")
+    mart["critical_error_rate"] = rate("critical_errors", "audits")
+    mart["critical_error_rate_ci_low"], mart["critical_error_rate_ci_high"], _ = wilson(mart["critical_errors"],
+                                                                                        mart["audits"])
+    mart["enforcement_precision"] = rate("both_enforced", "moderator_enforced")
+    mart["enforcement_recall"] = rate("both_enforced", "reference_enforced")
+    mart["qa_score"] = rate("score_sum", "audits")
+    mart["dispute_overturn_rate"] = rate("overturned_disputes", "resolved_disputes")
+
+    # the target in effect: most specific (queue and vendor > queue > vendor > any), then latest
+    targets = pd.read_csv(PROJECT_DIR / "seeds" / "quality_targets.csv", parse_dates=["effective_from"])
+    targets["specificity"] = 2 * (targets["queue_code"] != "*") + (targets["vendor_code"] != "*")
+    slices = mart[keys].reset_index().merge(targets, how="cross")
+    slices = slices[((slices["queue_code_y"] == "*") | (slices["queue_code_y"] == slices["queue_code_x"]))
+                    & ((slices["vendor_code_y"] == "*") | (slices["vendor_code_y"] == slices["vendor_code_x"]))
+                    & (slices["effective_from"] <= slices["month_start"])]
+    chosen = slices.sort_values(["specificity", "effective_from"]).groupby("index").last()
+    mart["accuracy_target"] = chosen["accuracy_target"]
+    mart["margin_of_error_max"] = chosen["margin_of_error_max"]
+    audited = mart["audits"] > 0
+    mart["target_met"] = (mart["accuracy"] >= mart["accuracy_target"]).where(
+        audited & mart["accuracy_target"].notna())
+    mart["sample_adequate"] = (mart["margin_of_error"] <= mart["margin_of_error_max"]).where(
+        audited & mart["margin_of_error_max"].notna())
+    previous = mart[keys + ["accuracy"]].assign(month_start=mart["month_start"] + pd.DateOffset(months=1))
+    mart = mart.merge(previous.rename(columns={"accuracy": "previous_accuracy"}), on=keys, how="left")
+    mart["accuracy_change_mom"] = 100 * (mart["accuracy"] - mart["previous_accuracy"])
+    return mart.drop(columns=["previous_accuracy"]).replace({np.nan: None}).infer_objects()
+
+
+def _agreement(table):
+    """Per-session agreement of metrics.md from an items x labels count table (items
+    with at least one participant rating): percent agreement, Fleiss, Gwet's AC1 and
+    Krippendorff's alpha with their standard errors (Gwet 2014)."""
+    import numpy as np
+
+    r = table.sum(axis=1)
+    q = table.shape[1]
+    out = {"percent_agreement": None, "fleiss_kappa": None, "krippendorff_alpha": None, "gwet_ac1": None,
+           "gwet_ac1_se": None, "krippendorff_alpha_se": None, "n_gwet": len(r), "n_alpha": int((r >= 2).sum())}
+    pairable = table[r >= 2]
+    rp = pairable.sum(axis=1)
+    if len(pairable) == 0:
+        return out
+    agree_i = (pairable * (pairable - 1)).sum(axis=1) / (rp * (rp - 1))
+    out["percent_agreement"] = float(agree_i.mean())
+    if len(set(rp)) == 1:  # Fleiss (1971): the same number of ratings on every item
+        p_j = pairable.sum(axis=0) / pairable.sum()
+        p_e = float((p_j**2).sum())
+        if p_e < 1:
+            out["fleiss_kappa"] = (float(agree_i.mean()) - p_e) / (1 - p_e)
+    # Krippendorff's alpha (coincidence matrix, nominal) and its standard error
+    n_a, rbar = len(pairable), rp.mean()
+    pi_a = (pairable / rbar).sum(axis=0) / n_a
+    pe_a = float((pi_a**2).sum())
+    if (pairable.sum(axis=0) > 0).sum() >= 2 and pe_a < 1:
+        pa_prime = float(((pairable * (pairable - 1)).sum(axis=1) / (rbar * (rp - 1))).sum() / n_a)
+        eps = 1 / rp.sum()
+        pa = (1 - eps) * pa_prime + eps
+        alpha = (pa - pe_a) / (1 - pe_a)
+        alpha_prime = (pa_prime - pe_a) / (1 - pe_a)
+        out["krippendorff_alpha"] = alpha
+        if n_a >= 2:
+            pa_i = (pairable * (pairable - 1)).sum(axis=1) / (rbar * (rp - 1)) - pa * (rp - rbar) / rbar
+            alpha_i = (pa_i - pe_a) / (1 - pe_a)
+            e_i = (pairable * pi_a).sum(axis=1) / rbar - pe_a * (rp - rbar) / rbar
+            x_i = alpha_i - 2 * (1 - alpha_prime) * (e_i - pe_a) / (1 - pe_a)
+            out["krippendorff_alpha_se"] = float(np.sqrt(((x_i - alpha_prime) ** 2).sum() / (n_a * (n_a - 1))))
+    # Gwet's AC1 over items with at least one rating
+    if q >= 2:
+        n, n2 = len(r), len(pairable)
+        pi = (table / r[:, None]).sum(axis=0) / n
+        pe = float((pi * (1 - pi)).sum() / (q - 1))
+        if pe < 1:
+            pa_all = np.where(r >= 2, (table * (table - 1)).sum(axis=1) / np.maximum(r * (r - 1), 1), 0.0)
+            pa_g = float(pa_all[r >= 2].sum() / n2)
+            ac1 = (pa_g - pe) / (1 - pe)
+            out["gwet_ac1"] = ac1
+            if n >= 2:
+                a_i = (n / n2) * (pa_all - pe * (r >= 2)) / (1 - pe)
+                e_i = (table * (1 - pi)).sum(axis=1) / ((q - 1) * r)
+                x_i = a_i - 2 * (1 - ac1) * (e_i - pe) / (1 - pe)
+                out["gwet_ac1_se"] = float(np.sqrt(((x_i - ac1) ** 2).sum() / (n * (n - 1))))
+    return out
+
+
+def pandas_mart_calibration_sessions(raw: Path):
+    import pandas as pd
+    from scipy import stats
+
+    ratings = read_landing(raw, "calibration_ratings",
+                           ["session_id", "session_date", "queue_code", "item_id", "rater_id", "rater_role", "label"])
+    ratings = ratings.drop_duplicates(["session_id", "item_id", "rater_id"], keep="last")
+    references = ratings[ratings["rater_role"] == "reference"][["session_id", "item_id", "label"]].rename(
+        columns={"label": "reference_label"})
+    participants = ratings[ratings["rater_role"] == "participant"].merge(
+        references, on=["session_id", "item_id"], how="left")
+    sessions = ratings.groupby("session_id").agg(session_date=("session_date", "min"),
+                                                 queue_code=("queue_code", "min"))
+    sessions = sessions.join(participants.groupby("session_id").agg(
+        items=("item_id", "nunique"), raters=("rater_id", "nunique"), ratings=("label", "size")))
+    for column in ("items", "raters", "ratings"):
+        sessions[column] = sessions[column].fillna(0).astype("int64")
+    with_reference = participants[participants["reference_label"].notna()]
+    sessions["reference_alignment"] = (with_reference["label"] == with_reference["reference_label"]).groupby(
+        with_reference["session_id"]).mean()
+    counts = participants.groupby(["session_id", "item_id", "label"]).size()
+    rows = []
+    for session_id, session in counts.groupby(level="session_id"):
+        table = session.droplevel("session_id").unstack(fill_value=0).to_numpy(dtype=float)
+        stats_ = _agreement(table)
+        row = {"session_id": session_id}
+        for name in ("percent_agreement", "fleiss_kappa", "krippendorff_alpha", "gwet_ac1"):
+            row[name] = stats_[name]
+        for name, n_key, se_key in (("krippendorff_alpha", "n_alpha", "krippendorff_alpha_se"),
+                                    ("gwet_ac1", "n_gwet", "gwet_ac1_se")):
+            estimate, se, n = row[name], stats_[se_key], stats_[n_key]
+            if estimate is None or se is None or n < 2:
+                row[f"{name}_ci_low"] = row[f"{name}_ci_high"] = None
+            else:
+                t = stats.t.ppf(0.975, n - 1)
+                row[f"{name}_ci_low"], row[f"{name}_ci_high"] = estimate - t * se, min(1.0, estimate + t * se)
+        alpha, low, high = (row["krippendorff_alpha"], row["krippendorff_alpha_ci_low"],
+                            row["krippendorff_alpha_ci_high"])
+        row["needs_recalibration"] = alpha is not None and alpha < 0.6
+        row["agreement_uncertain"] = low is not None and high is not None and low < 0.6 <= high
+        rows.append(row)
+    mart = sessions.reset_index().merge(pd.DataFrame(rows), on="session_id", how="left")
+    mart["needs_recalibration"] = mart["needs_recalibration"].fillna(False).astype(bool)
+    mart["agreement_uncertain"] = mart["agreement_uncertain"].fillna(False).astype(bool)
+    return mart
+
+
+def pandas_baseline(raw: Path) -> dict[str, object]:
+    """The three marts of the notebook baseline, computed from the landing folder."""
+    fct, decisions = pandas_fct_qa_audits(raw)
+    return {"fct_qa_audits": fct, "mart_quality_monthly": pandas_mart_quality_monthly(fct, decisions),
+            "mart_calibration_sessions": pandas_mart_calibration_sessions(raw)}
+
+
 def machine() -> str:
     memory = ""
     try:
@@ -256,7 +582,8 @@ def render(results: list[dict[str, object]]) -> str:
         "| scale | raw rows | step | median s | rows/s | peak MB | ratio | target |",
         "| ---: | ---: | --- | ---: | ---: | ---: | ---: | --- |",
     ]
-    targets = {"full build": ("full / ingest floor", "<= 3"), "incremental build": ("incremental / full", "<= 0.10"),
+    targets = {"full build": ("full / ingest floor", "<= 3"), "pandas baseline": ("full / pandas", "<= 0.2"),
+               "incremental build": ("incremental / full", "<= 0.10"),
                "GX gate": ("GX / full", "<= 0.25"), "gated build": ("(gated - full) / full", ""),
                "gated incremental build": ("gated incremental / gated", "")}
     for result in results:
@@ -268,7 +595,8 @@ def render(results: list[dict[str, object]]) -> str:
                 continue
             rows = result["extra_rows"] if "incremental" in name else result["rows"]
             gated = steps["gated build"].median_s if steps["gated build"].seconds else float("nan")
-            ratio = {"full build": full / floor, "incremental build": step.median_s / full,
+            ratio = {"full build": full / floor, "pandas baseline": full / step.median_s,
+                     "incremental build": step.median_s / full,
                      "GX gate": step.median_s / full, "gated build": (step.median_s - full) / full,
                      "gated incremental build": step.median_s / gated}.get(name)
             label, target = targets.get(name, ("baseline", ""))
@@ -284,7 +612,8 @@ def main(argv: list[str] | None = None) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--scales", type=float, nargs="+", default=[50, 500])
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--skip", nargs="*", default=[], choices=["ingest-floor", "gx-gate", "gated-build"],
+    parser.add_argument("--skip", nargs="*", default=[],
+                        choices=["ingest-floor", "pandas-baseline", "gx-gate", "gated-build"],
                         help="leave steps out (the full and incremental builds always run)")
     parser.add_argument("--gated-max-scale", type=float, default=None,
                         help="run the two gated builds only at scales up to this one (they take longest)")
@@ -292,7 +621,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", default="BENCHMARKS.md")
     args = parser.parse_args(argv)
     workdir = (PROJECT_DIR / args.workdir).resolve()
-    skipped = {"ingest-floor": ("ingest floor",), "gx-gate": ("GX gate",),
+    skipped = {"ingest-floor": ("ingest floor",), "pandas-baseline": ("pandas baseline",),
+               "gx-gate": ("GX gate",),
                "gated-build": ("gated build", "gated incremental build")}
     wanted = tuple(step for step in STEPS if not any(step in skipped[name] for name in args.skip))
     results = [
@@ -315,7 +645,8 @@ def main(argv: list[str] | None = None) -> int:
         f"--runs {args.runs}"
         + (f" --gated-max-scale {args.gated_max_scale:g}" if args.gated_max_scale is not None else "")
         + (f" --skip {' '.join(args.skip)}" if args.skip else "")
-        + f"` (medians of {args.runs} runs; the ingest floor is the baseline measured in the same run).\n\n"
+        + f"` (medians of {args.runs} runs; the ingest floor and the pandas baseline are measured in the same "
+        f"runs, each step in a fresh process, one after the other).\n\n"
         f"{table}\n\nWarehouse size:\n{sizes}\n\nSlowest models of the last full build:\n{slowest}\n"
     )
     out = PROJECT_DIR / args.out

@@ -15,6 +15,11 @@ Four checkpoints run against one DuckDB warehouse file, in this order:
 Every landing and mart suite also compares its row count with the last run that
 passed (the one that published the warehouse): see ``validation/checkpoints.toml``.
 
+Column rules are decided in one SQL pass per table (issue 18): a landing suite's rules
+(``landing_rules``) and a mart suite's row-level checks (``fold_column_checks``) become
+one ``UnexpectedRowsExpectation`` of aggregates (``combined_check``) that returns the
+numbers of the broken rules; the report has one failure per broken rule.
+
 GX runs through its SQL data source over the duckdb SQLAlchemy dialect on *one*
 DuckDB connection that stays open for the whole run (GX closes pooled connections
 before it fetches results, which empties DuckDB's result sets). Expectations are
@@ -215,6 +220,24 @@ class Check:
     #: for an UnexpectedRowsExpectation whose rows hold no identifiers (column or file
     #: names): when it fails, its query is run again to name what failed in the report
     detail: bool = False
+    #: for an UnexpectedRowsExpectation whose rows are those where a condition holds: the
+    #: condition, so that ``fold_column_checks`` can decide it in a combined pass
+    where: str | None = None
+    #: for a combined check (one SQL pass over a table, ``combined_check``): the rules it
+    #: evaluates; its query returns the index of each rule that fails, and the report
+    #: has one failure per failed rule, with that rule's label, column and severity
+    rules: tuple[Rule, ...] = ()
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One column or table rule of a combined check: ``failing`` is a boolean SQL
+    expression over aggregates of the whole table (true when the rule is broken)."""
+
+    label: str
+    failing: str
+    column: str | None = None
+    severity: str = "error"
 
 
 @dataclass
@@ -344,46 +367,86 @@ def plan_landing(catalog: Catalog, config: Config, baseline: Mapping[str, int],
             plan.missing = f"staging.{table} is not in the warehouse"
             continue
         columns: dict[str, str] = spec.get("columns", {})
-        checks = plan.checks
-        checks.append(Check("ExpectTableColumnsToMatchSet",
-                            {"column_set": list(columns), "exact_match": True},
-                            "columns are exactly the contract's: " + ", ".join(columns)))
-        for column, family in columns.items():
-            if column in present:
-                checks.append(Check("ExpectColumnValuesToBeOfType", {"column": column, "type_": family},
-                                    f"{column} is of type {family}", column))
-        for column in spec.get("required", []):
-            checks.append(Check("ExpectColumnValuesToNotBeNull", {"column": column},
-                                f"{column} is never null", column))
-        key = list(spec.get("key", []))
-        if len(key) == 1:
-            checks.append(Check("ExpectColumnValuesToBeUnique", {"column": key[0]},
-                                f"{key[0]} is unique", key[0]))
-        elif key:
-            checks.append(Check("ExpectCompoundColumnsToBeUnique", {"column_list": key},
-                                f"({', '.join(key)}) is unique"))
-        for column, allowed in spec.get("enums", {}).items():
-            checks.append(Check("ExpectColumnValuesToBeInSet", {"column": column, "value_set": list(allowed)},
-                                f"{column} in {{{', '.join(allowed)}}}", column))
-        for column, (low, high) in spec.get("ranges", {}).items():
-            bounds = {k: v for k, v in (("min_value", low), ("max_value", high)) if v != ""}
-            checks.append(Check("ExpectColumnValuesToBeBetween", {"column": column, **bounds},
-                                f"{column} between {low if low != '' else '-inf'} and "
-                                f"{high if high != '' else 'inf'}", column))
-        freshness = spec.get("freshness")
-        if freshness and as_of is not None:
-            column = freshness["column"]
-            days = int(freshness["max_age_days"])
-            reference = as_of.strftime("%Y-%m-%d %H:%M:%S")
-            checks.append(Check(
-                "UnexpectedRowsExpectation",
-                {"unexpected_rows_query":
-                    f"select newest from (select max({quote_ident(column)}) as newest from {{batch}}) "
-                    f"where newest < timestamp '{reference}' - interval {days} day"},
-                f"newest {column} at most {days} days before the as-of time {reference} UTC",
-                column, severity="warn"))
-        checks.extend(volume_checks(plan.asset, plan.row_count, baseline, config))
+        plan.checks.append(Check("ExpectTableColumnsToMatchSet",
+                                 {"column_set": list(columns), "exact_match": True},
+                                 "columns are exactly the contract's: " + ", ".join(columns)))
+        rules = landing_rules(table, spec, present, as_of)
+        rules += [Rule(check.label, _row_count_failing(check.kwargs), severity=check.severity)
+                  for check in volume_checks(plan.asset, plan.row_count, baseline, config)]
+        plan.checks.append(combined_check(rules, f"the contract's column rules, in one pass over staging.{table}"))
     return plans
+
+
+def landing_rules(table: str, spec: Mapping[str, Any], present: Mapping[str, str],
+                  as_of: dt.datetime | None) -> list[Rule]:
+    """The column rules of one landing suite (types, required, key, allowed values,
+    ranges, freshness) as rules of one combined check: each is an aggregate over the
+    staged table, so all of them are decided in one scan. A rule on a column the table
+    lacks always fails (the column-set expectation says which column is missing)."""
+    rules: list[Rule] = []
+
+    def column_rule(label: str, column: str, failing: str, severity: str = "error") -> None:
+        if column not in present:
+            failing, label = "true", f"{label} (could not be evaluated: no column {column})"
+        rules.append(Rule(label, failing, column, severity))
+
+    for column, family in spec.get("columns", {}).items():
+        if column in present:
+            rules.append(Rule(
+                f"{column} is of type {family}",
+                "coalesce((select " + _FAMILY_SQL + " from information_schema.columns as columns "
+                f"where columns.table_schema = 'staging' and columns.table_name = {quote_literal(table)} "
+                f"and columns.column_name = {quote_literal(column)}), '?') <> {quote_literal(family)}",
+                column))
+    for column in spec.get("required", []):
+        column_rule(f"{column} is never null", column, f"count(*) filter (where {quote_ident(column)} is null) > 0")
+    key = list(spec.get("key", []))
+    if len(key) == 1:
+        c = quote_ident(key[0])
+        column_rule(f"{key[0]} is unique", key[0], f"count({c}) > count(distinct {c})")
+    elif key:
+        if all(c in present for c in key):
+            any_value = "not (" + " and ".join(f"{quote_ident(c)} is null" for c in key) + ")"
+            row = "row(" + ", ".join(quote_ident(c) for c in key) + ")"
+            rules.append(Rule(f"({', '.join(key)}) is unique", f"count(*) filter (where {any_value}) > "
+                              f"count(distinct {row}) filter (where {any_value})"))
+        else:
+            rules.append(Rule(f"({', '.join(key)}) is unique (could not be evaluated: a key column is missing)",
+                              "true"))
+    for column, allowed in spec.get("enums", {}).items():
+        values = ", ".join(quote_literal(str(v)) for v in allowed)
+        column_rule(f"{column} in {{{', '.join(allowed)}}}", column,
+                    f"count(*) filter (where {quote_ident(column)} not in ({values})) > 0")
+    for column, (low, high) in spec.get("ranges", {}).items():
+        outside = " or ".join(f"{quote_ident(column)} {op} {float(bound)!r}"
+                              for op, bound in (("<", low), (">", high)) if bound != "")
+        column_rule(f"{column} between {low if low != '' else '-inf'} and {high if high != '' else 'inf'}",
+                    column, f"count(*) filter (where {outside}) > 0" if outside else "false")
+    freshness = spec.get("freshness")
+    if freshness and as_of is not None:
+        column = freshness["column"]
+        days = int(freshness["max_age_days"])
+        reference = as_of.strftime("%Y-%m-%d %H:%M:%S")
+        column_rule(f"newest {column} at most {days} days before the as-of time {reference} UTC", column,
+                    f"max({quote_ident(column)}) < timestamp '{reference}' - interval {days} day", severity="warn")
+    return rules
+
+
+def _row_count_failing(bounds: Mapping[str, Any]) -> str:
+    """An ExpectTableRowCountToBeBetween's bounds as a failing condition on count(*)."""
+    parts = [f"count(*) < {int(bounds['min_value'])}"] if "min_value" in bounds else []
+    parts += [f"count(*) > {int(bounds['max_value'])}"] if "max_value" in bounds else []
+    return " or ".join(parts) or "false"
+
+
+def combined_check(rules: Sequence[Rule], label: str) -> Check:
+    """One UnexpectedRowsExpectation that evaluates ``rules`` in one aggregate query over
+    the batch; its rows are the indexes of the failing rules (never a data value)."""
+    flags = ", ".join(f"coalesce({rule.failing}, false)" for rule in rules) or "false"
+    query = (f"select rule from (select unnest(range({max(len(rules), 1)})) as rule, unnest(flags) as failed "
+             f"from (select [{flags}] as flags from {{batch}})) where failed order by rule")
+    return Check("UnexpectedRowsExpectation", {"unexpected_rows_query": query},
+                 f"{label}: " + "; ".join(rule.label for rule in rules), rules=tuple(rules))
 
 
 def plan_reconciliation(catalog: Catalog, config: Config) -> list[SuitePlan]:
@@ -568,8 +631,52 @@ def plan_marts(catalog: Catalog, config: Config, baseline: Mapping[str, int],
                 label = f"{low} <= {stem} <= {high}"
             checks.append(Check("UnexpectedRowsExpectation",
                                 {"unexpected_rows_query": f"select 1 from {{batch}} where {condition}"},
-                                label, stem))
+                                label, stem, where=condition))
         checks.extend(volume_checks(plan.asset, plan.row_count, baseline, config))
+    return plans
+
+
+def fold_rule(check: Check) -> Rule | None:
+    """A row-level expectation as a rule of a combined check (an aggregate that is true
+    when the expectation fails), or None for one that is not a column check. The SQL
+    keeps GX's semantics: value expectations skip nulls; a compound key with
+    ``ignore_row_if = never`` counts every row, else rows whose key is all null are
+    skipped."""
+    kwargs = check.kwargs
+    if check.kind == "ExpectColumnValuesToNotBeNull":
+        failing = f"count(*) filter (where {quote_ident(kwargs['column'])} is null) > 0"
+    elif check.kind == "ExpectColumnValuesToBeUnique":
+        column = quote_ident(kwargs["column"])
+        failing = f"count({column}) > count(distinct {column})"
+    elif check.kind == "ExpectCompoundColumnsToBeUnique":
+        key = [quote_ident(c) for c in kwargs["column_list"]]
+        kept = "true" if kwargs.get("ignore_row_if") == "never" else \
+            "not (" + " and ".join(f"{c} is null" for c in key) + ")"
+        failing = (f"count(*) filter (where {kept}) > "
+                   f"count(distinct row({', '.join(key)})) filter (where {kept})")
+    elif check.kind == "ExpectColumnValuesToBeBetween":
+        column = quote_ident(kwargs["column"])
+        outside = [f"{column} < {float(kwargs['min_value'])!r}"] if kwargs.get("min_value") is not None else []
+        outside += [f"{column} > {float(kwargs['max_value'])!r}"] if kwargs.get("max_value") is not None else []
+        failing = f"count(*) filter (where {' or '.join(outside)}) > 0" if outside else "false"
+    elif check.kind == "UnexpectedRowsExpectation" and check.where:
+        failing = f"count(*) filter (where {check.where}) > 0"
+    else:
+        return None
+    return Rule(check.label, failing, check.column, check.severity)
+
+
+def fold_column_checks(plans: list[SuitePlan]) -> list[SuitePlan]:
+    """Each suite's row-level column checks (not null, unique, ranges, row conditions)
+    become one combined check: one scan of the table instead of one per expectation.
+    The other checks (column set, types from the catalog, volume) stay as they are."""
+    for plan in plans:
+        rules = [fold_rule(check) for check in plan.checks]
+        folded = [rule for rule in rules if rule is not None]
+        if len(folded) < 2:
+            continue
+        kept = [check for check, rule in zip(plan.checks, rules) if rule is None]
+        plan.checks = kept + [combined_check(folded, f"column rules, in one pass over {plan.asset}")]
     return plans
 
 
@@ -765,7 +872,7 @@ def validate(
         plans = (
             plan_landing(catalog, config, baseline, reference)
             + plan_reconciliation(catalog, config)
-            + plan_marts(catalog, config, baseline, models)
+            + fold_column_checks(plan_marts(catalog, config, baseline, models))
             + plan_privacy(catalog, config)
         )
         runs, failures = _run_gx(con, database, plans, config, data_docs_dir, run_id, say)
@@ -909,6 +1016,9 @@ def _collect(con: duckdb.DuckDBPyConnection, plan: SuitePlan, validation: Any) -
         error = _exception_message(result.exception_info)
         if error:
             description += f" (could not be evaluated: {error})"
+        elif check.rules:
+            failures += _failed_rules(con, plan, check, result.expectation_config.type)
+            continue
         elif check.detail:
             query = str(check.kwargs["unexpected_rows_query"]).format(
                 batch=f"{quote_ident(plan.schema)}.{quote_ident(plan.table)}")
@@ -921,9 +1031,26 @@ def _collect(con: duckdb.DuckDBPyConnection, plan: SuitePlan, validation: Any) -
         failures.append(Failure(plan.checkpoint, plan.suite, plan.asset, result.expectation_config.type,
                                 check.column, check.severity, description))
     blocking = sum(1 for f in failures if f.severity == "error")
-    run = SuiteRun(plan.checkpoint, plan.suite, plan.asset, blocking == 0, len(validation.results),
+    # a combined check counts as the rules it evaluated
+    evaluated = sum(max(len(check.rules), 1) for check in plan.checks)
+    run = SuiteRun(plan.checkpoint, plan.suite, plan.asset, blocking == 0, evaluated,
                    len(failures), len(failures) - blocking, plan.row_count)
     return run, failures
+
+
+def _failed_rules(con: duckdb.DuckDBPyConnection, plan: SuitePlan, check: Check, kind: str) -> list[Failure]:
+    """The failures of a combined check, one per broken rule: its query is run again
+    (only when it failed) to learn which rules broke."""
+    query = str(check.kwargs["unexpected_rows_query"]).format(
+        batch=f"{quote_ident(plan.schema)}.{quote_ident(plan.table)}")
+    try:
+        broken = [check.rules[int(row[0])] for row in con.execute(query).fetchall()]
+    except duckdb.Error as error:
+        message = str(error).strip().splitlines()[0][:300] if str(error).strip() else "error"
+        return [Failure(plan.checkpoint, plan.suite, plan.asset, kind, None, "error",
+                        f"{check.label} (could not be evaluated: {message})")]
+    return [Failure(plan.checkpoint, plan.suite, plan.asset, kind, rule.column, rule.severity, rule.label)
+            for rule in broken]
 
 
 def _exception_message(info: Any) -> str | None:

@@ -40,7 +40,7 @@ timed as (
         request_types.sla_hours,
         le_requests.received_at
         + to_microseconds(cast(round(request_types.sla_hours * 3600000000.0) as bigint)) as due_at,
-        date_diff('microsecond', le_requests.received_at, le_requests.responded_at) / 3600000000.0
+        {{ tsqa.date_diff('microsecond', 'le_requests.received_at', 'le_requests.responded_at') }} / 3600000000.0
             as turnaround_hours,
         as_of.as_of
     from le_requests

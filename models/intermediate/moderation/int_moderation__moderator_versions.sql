@@ -20,7 +20,7 @@ ordered as (
 )
 
 select
-    md5(ordered.moderator_id || '|' || strftime(ordered.updated_at, '%Y-%m-%dT%H:%M:%S.%f')) as moderator_key,
+    md5(ordered.moderator_id || '|' || {{ tsqa.timestamp_text('ordered.updated_at') }}) as moderator_key,
     ordered.moderator_id,
     ordered.version_number,
     ordered.vendor_code,

@@ -10,7 +10,7 @@ experiments as (
 parts as (
     select
         experiment_id,
-        trim(unnest(string_split(planned_split, ','))) as part
+        trim({{ tsqa.split_to_rows('planned_split', ',') }}) as part
     from experiments
 )
 

@@ -184,6 +184,19 @@
 {%- endmacro %}
 
 
+{% macro add_microseconds(ts, microseconds) -%}
+    {#- ts plus a whole number of microseconds -#}
+    {{ return(adapter.dispatch('add_microseconds', 'tsqa')(ts, microseconds)) }}
+{%- endmacro %}
+{% macro duckdb__add_microseconds(ts, microseconds) -%}
+    {{ ts }}
+        + to_microseconds({{ microseconds }})
+{%- endmacro %}
+{% macro spark__add_microseconds(ts, microseconds) -%}
+    timestamp_micros(unix_micros({{ ts }}) + ({{ microseconds }}))
+{%- endmacro %}
+
+
 {% macro iso_day_of_week(day) -%}
     {#- 1 = Monday ... 7 = Sunday -#}
     {{ return(adapter.dispatch('iso_day_of_week', 'tsqa')(day)) }}

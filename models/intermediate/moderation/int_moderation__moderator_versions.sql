@@ -14,7 +14,7 @@ vendors as (
 ordered as (
     select
         *,
-        row_number() over (partition by moderator_id order by updated_at) as version_number,
+        cast(row_number() over (partition by moderator_id order by updated_at) as bigint) as version_number,
         lead(updated_at) over (partition by moderator_id order by updated_at) as next_updated_at
     from moderators
 )

@@ -72,7 +72,7 @@
         select
             {{ keys }},
             cast(unit_ratings as bigint) as unit_size,
-            cast(sum(label_ratings) // unit_ratings as bigint) as units,
+            cast({{ tsqa.int_div('sum(label_ratings)', 'unit_ratings') }} as bigint) as units,
             cast(sum(label_ratings * (label_ratings - 1)) as bigint) as agreeing_pairs
         from pairable_label_counts
         group by {{ keys }}, unit_ratings

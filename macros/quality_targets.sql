@@ -28,13 +28,30 @@
 {%- set slice_vendor = slice_vendor or slices ~ '.vendor_code' -%}
 select
         {%- for key in slice_keys %}
+        {{ key }},
+        {%- endfor %}
+        target_effective_from,
+        accuracy_target,
+        critical_error_rate_max,
+        audit_sample_rate_target,
+        margin_of_error_max
+    from (
+    select
+        {%- for key in slice_keys %}
         {{ slices }}.{{ key }},
         {%- endfor %}
         {{ targets }}.effective_from as target_effective_from,
         {{ targets }}.accuracy_target,
         {{ targets }}.critical_error_rate_max,
         {{ targets }}.audit_sample_rate as audit_sample_rate_target,
-        {{ targets }}.margin_of_error_max
+        {{ targets }}.margin_of_error_max,
+        row_number() over (
+            partition by {% for key in slice_keys %}{{ slices }}.{{ key }}{{ ', ' if not loop.last }}{% endfor %}
+            order by
+                cast({{ targets }}.queue_code != '*' as integer) * 2
+                + cast({{ targets }}.vendor_code != '*' as integer) desc,
+                {{ targets }}.effective_from desc
+        ) as target_rank
     from {{ slices }}
     inner join {{ targets }}
         on
@@ -47,11 +64,6 @@ select
                 or {{ targets }}.vendor_code = '*'
             )
             and {{ slices }}.{{ slice_month }} >= {{ targets }}.effective_from
-    qualify row_number() over (
-        partition by {% for key in slice_keys %}{{ slices }}.{{ key }}{{ ', ' if not loop.last }}{% endfor %}
-        order by
-            cast({{ targets }}.queue_code != '*' as integer) * 2
-            + cast({{ targets }}.vendor_code != '*' as integer) desc,
-            {{ targets }}.effective_from desc
-    ) = 1
+    ) as targets_ranked
+    where target_rank = 1
 {%- endmacro %}

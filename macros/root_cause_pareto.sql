@@ -40,7 +40,7 @@ cumulated as (
 
 select
     cumulated.month_start,
-    cast(cumulated.queue_code as varchar) as queue_code,
+    cast(cumulated.queue_code as string) as queue_code,
     cumulated.root_cause_code,
     root_causes.root_cause_name,
     root_causes.category as root_cause_category,

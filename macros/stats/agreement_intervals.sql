@@ -127,11 +127,12 @@
         -- (x_i - AC1)^2 per unit
         select
             u.{{ group_by | join(', u.') }},
-            (
+            pow(
                 (g.n * 1.0 / g.n2) * (u.pa_i - g.p_e * (case when u.r_i >= 2 then 1 else 0 end)) / (1 - g.p_e)
                 - 2 * (1 - g.ac1) * (c.e_i - g.p_e) / (1 - g.p_e)
-                - g.ac1
-            ) ^ 2 as squared_deviation
+                - g.ac1,
+                2
+            ) as squared_deviation
         from ai_gwet_units as u
         inner join ai_gwet_unit_chance as c
             on {{ tsqa_same_keys(group_by, 'u', 'c') }} and u.ai_unit = c.ai_unit
@@ -218,14 +219,15 @@
         -- (x_i - alpha')^2 per unit
         select
             u.{{ group_by | join(', u.') }},
-            (
+            pow(
                 (
                     u.agreeing_pairs / (g.r_bar * (u.r_i - 1)) - g.pa * (u.r_i - g.r_bar) / g.r_bar - g.p_e
                 ) / (1 - g.p_e)
                 - 2 * (1 - g.alpha_prime)
                 * (c.weighted_pi / g.r_bar - g.p_e * (u.r_i - g.r_bar) / g.r_bar - g.p_e) / (1 - g.p_e)
-                - g.alpha_prime
-            ) ^ 2 as squared_deviation
+                - g.alpha_prime,
+                2
+            ) as squared_deviation
         from ai_alpha_units as u
         inner join ai_alpha_unit_chance as c
             on {{ tsqa_same_keys(group_by, 'u', 'c') }} and u.ai_unit = c.ai_unit

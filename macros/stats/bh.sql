@@ -35,7 +35,7 @@
     )
 
     select
-        * exclude (bh_m, bh_rank, bh_scaled),
+        {{ tsqa.star_exclude(['bh_m', 'bh_rank', 'bh_scaled']) }},
         case when {{ p_value }} is not null then
             least(1.0, min(bh_scaled) over (
                 {{ partition }} order by bh_rank desc rows between unbounded preceding and current row

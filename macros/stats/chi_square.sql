@@ -16,16 +16,16 @@
     (case
         when ({{ x }}) is null or ({{ df }}) is null or ({{ df }}) < 1 or ({{ x }}) < 0 then null
         when ({{ x }}) = 0 then 1.0
-        when ({{ df }}) % 2 = 0 then least(1.0, list_sum(list_transform(
-            range(0, ({{ df }}) // 2),
-            lambda k: exp(-({{ x }}) / 2.0 + k * ln(({{ x }}) / 2.0) - lgamma(k + 1))
-        )))
-        else least(1.0, 2.0 * {{ normal_cdf('-sqrt(' ~ x ~ ')') }} + coalesce(list_sum(list_transform(
-            range(1, (({{ df }}) - 1) // 2 + 1),
-            lambda k: sqrt(2.0 / pi()) * exp(
-                -({{ x }}) / 2.0 + (k - 0.5) * ln({{ x }})
-                - (lgamma(2 * k + 1) - k * ln(2.0) - lgamma(k + 1))
-            )
-        )), 0.0))
+        when ({{ df }}) % 2 = 0 then least(1.0, {{ tsqa.list_sum(tsqa.list_transform(
+            tsqa.int_range(0, tsqa.int_div(df, 2)),
+            'k', 'exp(-(' ~ x ~ ') / 2.0 + k * ln((' ~ x ~ ') / 2.0) - ' ~ tsqa.lgamma('k + 1') ~ ')'
+        )) }})
+        else least(1.0, 2.0 * {{ normal_cdf('-sqrt(' ~ x ~ ')') }} + coalesce({{ tsqa.list_sum(tsqa.list_transform(
+            tsqa.int_range(1, tsqa.int_div('(' ~ df ~ ') - 1', 2) ~ ' + 1'),
+            'k', 'sqrt(2.0 / pi()) * exp(
+                -(' ~ x ~ ') / 2.0 + (k - 0.5) * ln(' ~ x ~ ')
+                - (' ~ tsqa.lgamma('2 * k + 1') ~ ' - k * ln(2.0) - ' ~ tsqa.lgamma('k + 1') ~ ')
+            )'
+        )) }}, 0.0))
     end)
 {%- endmacro %}

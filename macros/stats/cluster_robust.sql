@@ -23,7 +23,7 @@
         G = 4, N = 8: se^2 = 4/3 * 7/6 * (0/16 + 2/16) = 7/36, se = sqrt(7)/6.
 -#}
 {% macro cluster_squared_residual(successes, trials, group_rate) -%}
-    ((({{ successes }}) - ({{ group_rate }}) * ({{ trials }})) ^ 2)
+    pow(({{ successes }}) - ({{ group_rate }}) * ({{ trials }}), 2)
 {%- endmacro %}
 
 {% macro cluster_robust_diff_se(clusters, sq_residuals_1, n_1, sq_residuals_2, n_2) -%}

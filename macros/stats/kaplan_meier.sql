@@ -56,9 +56,10 @@
         select
             {{ keys }},
             km_time,
-            product(1.0 - km_events * 1.0 / km_at_risk) over (
-                partition by {{ keys }} order by km_time rows between unbounded preceding and current row
-            ) as km_survival
+            {{ tsqa.window_product(
+                '1.0 - km_events * 1.0 / km_at_risk',
+                'partition by ' ~ keys ~ ' order by km_time rows between unbounded preceding and current row'
+            ) }} as km_survival
         from km_at_risk
         where km_events > 0
     ),

@@ -42,28 +42,31 @@
 
 {% macro tsqa_beta_continued_fraction(x, a, b) -%}
     {#- 1 / (1 + d_1 / (1 + d_2 / (1 + ... d_K))) for I_x(a, b), evaluated backwards. -#}
-    (1.0 / (1.0 + list_reduce(
-        list_transform(
-            range(cast(2 * ceil(30 + 3 * sqrt(greatest({{ a }}, {{ b }}))) as bigint), 0, -1),
-            lambda tsqa_j: case
+    {%- set half_j_below = tsqa.int_div('tsqa_j - 1', 2) -%}
+    {%- set half_j = tsqa.int_div('tsqa_j', 2) -%}
+    (1.0 / (1.0 + {{ tsqa.list_reduce(
+        tsqa.list_transform(
+            tsqa.int_range('cast(2 * ceil(30 + 3 * sqrt(greatest(' ~ a ~ ', ' ~ b ~ '))) as bigint)', 0, -1),
+            'tsqa_j',
+            'case
                 when tsqa_j % 2 = 1 then
-                    -(({{ a }}) + (tsqa_j - 1) // 2) * (({{ a }}) + ({{ b }}) + (tsqa_j - 1) // 2) * ({{ x }})
-                    / ((({{ a }}) + tsqa_j - 1) * (({{ a }}) + tsqa_j))
+                    -((' ~ a ~ ') + ' ~ half_j_below ~ ') * ((' ~ a ~ ') + (' ~ b ~ ') + ' ~ half_j_below ~ ') * (' ~ x ~ ')
+                    / (((' ~ a ~ ') + tsqa_j - 1) * ((' ~ a ~ ') + tsqa_j))
                 else
-                    (tsqa_j // 2) * (({{ b }}) - tsqa_j // 2) * ({{ x }})
-                    / ((({{ a }}) + tsqa_j - 1) * (({{ a }}) + tsqa_j))
-            end
+                    ' ~ half_j ~ ' * ((' ~ b ~ ') - ' ~ half_j ~ ') * (' ~ x ~ ')
+                    / (((' ~ a ~ ') + tsqa_j - 1) * ((' ~ a ~ ') + tsqa_j))
+            end'
         ),
-        lambda tsqa_acc, tsqa_d: tsqa_d / (1.0 + tsqa_acc),
-        cast(0.0 as double)
-    )))
+        'tsqa_acc', 'tsqa_d', 'tsqa_d / (1.0 + tsqa_acc)',
+        'cast(0.0 as double)'
+    ) }}))
 {%- endmacro %}
 
 {% macro tsqa_beta_front(x, y, a, b) -%}
     {#- x^a y^b / B(a, b) in log space -#}
     exp(
         ({{ a }}) * ln({{ x }}) + ({{ b }}) * ln({{ y }})
-        - (lgamma({{ a }}) + lgamma({{ b }}) - lgamma(({{ a }}) + ({{ b }})))
+        - ({{ tsqa.lgamma(a) }} + {{ tsqa.lgamma(b) }} - {{ tsqa.lgamma('(' ~ a ~ ') + (' ~ b ~ ')') }})
     )
 {%- endmacro %}
 
@@ -108,14 +111,14 @@
                 * sqrt(-2 * ln({{ q }})) + 2.445134137142996e+00) * sqrt(-2 * ln({{ q }}))
                 + 3.754408661907416e+00) * sqrt(-2 * ln({{ q }})) + 1.0)
         else
-            -((((((-3.969683028665376e+01 * (({{ q }}) - 0.5) ^ 2 + 2.209460984245205e+02)
-                * (({{ q }}) - 0.5) ^ 2 - 2.759285104469687e+02) * (({{ q }}) - 0.5) ^ 2
-                + 1.383577518672690e+02) * (({{ q }}) - 0.5) ^ 2 - 3.066479806614716e+01)
-                * (({{ q }}) - 0.5) ^ 2 + 2.506628277459239e+00) * (({{ q }}) - 0.5))
-            / (((((-5.447609879822406e+01 * (({{ q }}) - 0.5) ^ 2 + 1.615858368580409e+02)
-                * (({{ q }}) - 0.5) ^ 2 - 1.556989798598866e+02) * (({{ q }}) - 0.5) ^ 2
-                + 6.680131188771972e+01) * (({{ q }}) - 0.5) ^ 2 - 1.328068155288572e+01)
-                * (({{ q }}) - 0.5) ^ 2 + 1.0)
+            -((((((-3.969683028665376e+01 * pow(({{ q }}) - 0.5, 2) + 2.209460984245205e+02)
+                * pow(({{ q }}) - 0.5, 2) - 2.759285104469687e+02) * pow(({{ q }}) - 0.5, 2)
+                + 1.383577518672690e+02) * pow(({{ q }}) - 0.5, 2) - 3.066479806614716e+01)
+                * pow(({{ q }}) - 0.5, 2) + 2.506628277459239e+00) * (({{ q }}) - 0.5))
+            / (((((-5.447609879822406e+01 * pow(({{ q }}) - 0.5, 2) + 1.615858368580409e+02)
+                * pow(({{ q }}) - 0.5, 2) - 1.556989798598866e+02) * pow(({{ q }}) - 0.5, 2)
+                + 6.680131188771972e+01) * pow(({{ q }}) - 0.5, 2) - 1.328068155288572e+01)
+                * pow(({{ q }}) - 0.5, 2) + 1.0)
     end)
 {%- endmacro %}
 
@@ -123,27 +126,30 @@
     {#- t > 0 with S(t) = P(T > t) = q, 0 < q < 1/2: Cornish-Fisher start, then Newton steps
         on ln S as a function of ln t (nearly linear in the heavy tail, so a poor start in
         the far tail costs one or two steps): t <- t exp((ln S(t) - ln q) S(t) / (f(t) t)). -#}
-    list_reduce(
-        range(12),
-        lambda tsqa_t, tsqa_step: tsqa_t * exp(
+    {%- set newton_step -%}
+        tsqa_t * exp(
             (ln({{ student_t_two_sided_p('tsqa_t', df) }} / 2.0) - ln({{ q }}))
             * ({{ student_t_two_sided_p('tsqa_t', df) }} / 2.0)
             / (
-                exp(lgamma((({{ df }}) + 1.0) / 2.0) - lgamma(({{ df }}) / 2.0)) / sqrt(({{ df }}) * pi())
+                exp({{ tsqa.lgamma('((' ~ df ~ ') + 1.0) / 2.0') }} - {{ tsqa.lgamma('(' ~ df ~ ') / 2.0') }})
+                / sqrt(({{ df }}) * pi())
                 * pow(1.0 + tsqa_t * tsqa_t / ({{ df }}), -(({{ df }}) + 1.0) / 2.0)
                 * tsqa_t
             )
-        ),
+        )
+    {%- endset -%}
+    {%- set cornish_fisher_start -%}
         cast(greatest(1e-3,
             {{ tsqa_normal_quantile_upper(q) }}
-            + ({{ tsqa_normal_quantile_upper(q) }} ^ 3 + {{ tsqa_normal_quantile_upper(q) }}) / (4.0 * ({{ df }}))
-            + (5.0 * {{ tsqa_normal_quantile_upper(q) }} ^ 5 + 16.0 * {{ tsqa_normal_quantile_upper(q) }} ^ 3
-                + 3.0 * {{ tsqa_normal_quantile_upper(q) }}) / (96.0 * ({{ df }}) ^ 2)
-            + (3.0 * {{ tsqa_normal_quantile_upper(q) }} ^ 7 + 19.0 * {{ tsqa_normal_quantile_upper(q) }} ^ 5
-                + 17.0 * {{ tsqa_normal_quantile_upper(q) }} ^ 3 - 15.0 * {{ tsqa_normal_quantile_upper(q) }})
-                / (384.0 * ({{ df }}) ^ 3)
+            + (pow({{ tsqa_normal_quantile_upper(q) }}, 3) + {{ tsqa_normal_quantile_upper(q) }}) / (4.0 * ({{ df }}))
+            + (5.0 * pow({{ tsqa_normal_quantile_upper(q) }}, 5) + 16.0 * pow({{ tsqa_normal_quantile_upper(q) }}, 3)
+                + 3.0 * {{ tsqa_normal_quantile_upper(q) }}) / (96.0 * pow({{ df }}, 2))
+            + (3.0 * pow({{ tsqa_normal_quantile_upper(q) }}, 7) + 19.0 * pow({{ tsqa_normal_quantile_upper(q) }}, 5)
+                + 17.0 * pow({{ tsqa_normal_quantile_upper(q) }}, 3) - 15.0 * {{ tsqa_normal_quantile_upper(q) }})
+                / (384.0 * pow({{ df }}, 3))
         ) as double)
-    )
+    {%- endset %}
+    {{ tsqa.list_reduce(tsqa.int_range(0, 12), 'tsqa_t', 'tsqa_step', newton_step, cornish_fisher_start) }}
 {%- endmacro %}
 
 {% macro student_t_quantile(p, df) -%}

@@ -18,18 +18,18 @@
 {% macro tsqa_z95() -%}1.959963984540054{%- endmacro %}
 
 {% macro tsqa_wilson_a(successes) -%}
-    (({{ successes }}) + {{ tsqa_z95() }} ^ 2 / 2.0)
+    (({{ successes }}) + pow({{ tsqa_z95() }}, 2) / 2.0)
 {%- endmacro %}
 
 {% macro tsqa_wilson_b(successes, n) -%}
     ({{ tsqa_z95() }} * sqrt(
-        ({{ successes }}) * 1.0 * (({{ n }}) - ({{ successes }})) / ({{ n }}) + {{ tsqa_z95() }} ^ 2 / 4.0
+        ({{ successes }}) * 1.0 * (({{ n }}) - ({{ successes }})) / ({{ n }}) + pow({{ tsqa_z95() }}, 2) / 4.0
     ))
 {%- endmacro %}
 
 {% macro wilson_half_width(successes, n) -%}
     (case when ({{ n }}) > 0 then
-        {{ tsqa_wilson_b(successes, n) }} / (({{ n }}) + {{ tsqa_z95() }} ^ 2)
+        {{ tsqa_wilson_b(successes, n) }} / (({{ n }}) + pow({{ tsqa_z95() }}, 2))
     end)
 {%- endmacro %}
 
@@ -45,6 +45,6 @@
         when ({{ n }}) > 0 and ({{ successes }}) = ({{ n }}) then 1.0
         when ({{ n }}) > 0 and ({{ successes }}) is not null then
             least(1.0, ({{ tsqa_wilson_a(successes) }} + {{ tsqa_wilson_b(successes, n) }})
-                / (({{ n }}) + {{ tsqa_z95() }} ^ 2))
+                / (({{ n }}) + pow({{ tsqa_z95() }}, 2)))
     end)
 {%- endmacro %}

@@ -14,10 +14,10 @@ latest as (
 
 select
     {% if var('as_of', '') -%}
-    timezone('UTC', cast('{{ var("as_of") }}' as timestamptz)) as as_of,
+    {{ tsqa.utc_timestamp(var("as_of")) }} as as_of,
     'TSQA_AS_OF' as as_of_source
     {%- else -%}
-        coalesce(latest_updated_at, timezone('UTC', get_current_timestamp())) as as_of,
+        coalesce(latest_updated_at, {{ tsqa.utc_now() }}) as as_of,
         case when latest_updated_at is null then 'build_time' else 'latest_le_request_update' end as as_of_source
     {%- endif %}
 from latest

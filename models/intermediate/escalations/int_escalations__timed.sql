@@ -18,8 +18,8 @@ select
     status,
     mitigated_at,
     resolved_at,
-    date_diff('microsecond', created_at, mitigated_at) / 3600000000.0 as hours_to_mitigate,
-    date_diff('microsecond', created_at, resolved_at) / 3600000000.0 as hours_to_resolve,
+    {{ tsqa.date_diff('microsecond', 'created_at', 'mitigated_at') }} / 3600000000.0 as hours_to_mitigate,
+    {{ tsqa.date_diff('microsecond', 'created_at', 'resolved_at') }} / 3600000000.0 as hours_to_resolve,
     root_cause_code,
     root_cause_code is not null as has_root_cause
 from escalations

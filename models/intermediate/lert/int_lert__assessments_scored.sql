@@ -35,9 +35,9 @@ items_weighted as (
 assessments as (
     select
         assessment_id,
-        arg_min(request_id, (assessed_at, item_code)) as request_id,
-        arg_min(specialist_id, (assessed_at, item_code)) as specialist_id,
-        arg_min(assessor_id, (assessed_at, item_code)) as assessor_id,
+        {{ tsqa.arg_min('request_id', ['assessed_at', 'item_code']) }} as request_id,
+        {{ tsqa.arg_min('specialist_id', ['assessed_at', 'item_code']) }} as specialist_id,
+        {{ tsqa.arg_min('assessor_id', ['assessed_at', 'item_code']) }} as assessor_id,
         min(assessed_at) as assessed_at,
         count(*) as items,
         count(*) filter (where result = 'pass') as items_passed,

@@ -38,9 +38,10 @@ timed as (
         le_requests.outcome,
         le_requests.responded_at,
         request_types.sla_hours,
-        le_requests.received_at
-        + to_microseconds(cast(round(request_types.sla_hours * 3600000000.0) as bigint)) as due_at,
-        date_diff('microsecond', le_requests.received_at, le_requests.responded_at) / 3600000000.0
+        {{ tsqa.add_microseconds(
+            'le_requests.received_at', 'cast(round(request_types.sla_hours * 3600000000.0) as bigint)'
+        ) }} as due_at,
+        {{ tsqa.date_diff('microsecond', 'le_requests.received_at', 'le_requests.responded_at') }} / 3600000000.0
             as turnaround_hours,
         as_of.as_of
     from le_requests

@@ -73,5 +73,5 @@ select
     {{ audit_score(audit_error_severity('is_correct', 'severity_tier_at_stake')) }} as audit_score,
     {{ is_enforcing('moderator_action') }} as moderator_enforced,
     {{ is_enforcing('reference_action') }} as reference_enforced,
-    date_diff('second', decided_at, audited_at) / 3600.0 as hours_decision_to_audit
+    {{ tsqa.date_diff('second', 'decided_at', 'audited_at') }} / 3600.0 as hours_decision_to_audit
 from classified

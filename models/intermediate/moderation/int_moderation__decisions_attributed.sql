@@ -27,7 +27,8 @@ select
     cast(decisions.decided_at as date) as decision_date,
     decisions.handle_time_s
 from decisions
-asof left join moderator_versions
+left join moderator_versions
     on
         decisions.moderator_id = moderator_versions.moderator_id
         and decisions.decided_at >= moderator_versions.valid_from
+        and (decisions.decided_at < moderator_versions.valid_to or moderator_versions.valid_to is null)

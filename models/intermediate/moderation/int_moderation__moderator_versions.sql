@@ -14,13 +14,13 @@ vendors as (
 ordered as (
     select
         *,
-        row_number() over (partition by moderator_id order by updated_at) as version_number,
+        cast(row_number() over (partition by moderator_id order by updated_at) as bigint) as version_number,
         lead(updated_at) over (partition by moderator_id order by updated_at) as next_updated_at
     from moderators
 )
 
 select
-    md5(ordered.moderator_id || '|' || strftime(ordered.updated_at, '%Y-%m-%dT%H:%M:%S.%f')) as moderator_key,
+    md5(ordered.moderator_id || '|' || {{ tsqa.timestamp_text('ordered.updated_at') }}) as moderator_key,
     ordered.moderator_id,
     ordered.version_number,
     ordered.vendor_code,

@@ -24,7 +24,7 @@ runs as (
 ),
 
 latest_run as (
-    select cast(run_id as varchar) as run_id
+    select cast(run_id as string) as run_id
     from runs
     order by run_at desc, run_id desc
     limit 1
@@ -40,7 +40,7 @@ latest_run_suites as (
         sum(runs.failed) as failed_expectations
     from runs
     inner join latest_run
-        on cast(runs.run_id as varchar) = latest_run.run_id
+        on cast(runs.run_id as string) = latest_run.run_id
     group by latest_run.run_id
 ),
 
@@ -66,7 +66,7 @@ left join latest_run_suites on true
     select
         'not_validated' as validation_status,
         cast(null as boolean) as validation_passed,
-        cast(null as varchar) as validation_run_id,
+        cast(null as string) as validation_run_id,
         cast(null as timestamp) as validation_run_at,
         cast(null as bigint) as validation_suites,
         cast(null as bigint) as validation_failed_suites,

@@ -61,7 +61,7 @@ bounds as (
 ),
 
 days as (
-    select (unnest(generate_series(first_day, last_day, interval 1 day)))::date as date_day
+    select {{ tsqa.date_series('first_day', 'last_day', '1 day') }} as date_day
     from bounds
 )
 
@@ -70,8 +70,8 @@ select
     (date_trunc('week', date_day))::date as week_start,
     (date_trunc('month', date_day))::date as month_start,
     (date_trunc('quarter', date_day))::date as quarter_start,
-    'Q' || (quarter(date_day))::varchar as quarter,
+    'Q' || (quarter(date_day))::string as quarter,
     (year(date_day))::integer as year,
-    (isodow(date_day))::integer as iso_day_of_week,
-    isodow(date_day) >= 6 as is_weekend
+    cast({{ tsqa.iso_day_of_week('date_day') }} as integer) as iso_day_of_week,
+    {{ tsqa.iso_day_of_week('date_day') }} >= 6 as is_weekend
 from days

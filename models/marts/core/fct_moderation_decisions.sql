@@ -3,8 +3,10 @@
 -- creator's user_id (never the id itself).
 {#- Incremental (macros/incremental.sql): a build re-decides the decisions re-staged
     since the last one (a re-staged roster re-stages its moderator's decisions). -#}
+{#- On Spark (no Delta/Iceberg table format here) the fact is rebuilt as a table on
+    every build: the same rows, without the incremental path. -#}
 {{ config(
-    materialized='incremental',
+    materialized=('incremental' if target.type == 'duckdb' else 'table'),
     incremental_strategy='tsqa_replace_keys',
     unique_key='decision_id',
     on_schema_change='fail',

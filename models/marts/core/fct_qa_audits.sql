@@ -5,8 +5,10 @@
 {#- Incremental (macros/incremental.sql): a build re-decides the audits re-staged since
     the last one, the audits of re-decided decisions, and the audits whose disputes were
     re-staged. -#}
+{#- On Spark (no Delta/Iceberg table format here) the fact is rebuilt as a table on
+    every build: the same rows, without the incremental path. -#}
 {{ config(
-    materialized='incremental',
+    materialized=('incremental' if target.type == 'duckdb' else 'table'),
     incremental_strategy='tsqa_replace_keys',
     unique_key='audit_id',
     on_schema_change='fail',

@@ -38,7 +38,7 @@ bounds as (
 ),
 
 weeks as (
-    select cast(unnest(generate_series(first_week, last_week, interval 7 day)) as date) as week_start
+    select {{ tsqa.date_series('first_week', 'last_week', '7 day') }} as week_start
     from bounds
     where first_week is not null
 ),
@@ -77,8 +77,8 @@ resolved_weekly as (
         source,
         severity,
         count(*) as resolved,
-        quantile_cont(hours_to_resolve, 0.5) as resolve_p50_hours,
-        quantile_cont(hours_to_resolve, 0.9) as resolve_p90_hours
+        percentile_cont(0.5) within group (order by hours_to_resolve) as resolve_p50_hours,
+        percentile_cont(0.9) within group (order by hours_to_resolve) as resolve_p90_hours
     from escalations
     where resolved_at is not null
     group by all
@@ -90,8 +90,8 @@ mitigated_weekly as (
         source,
         severity,
         count(*) as mitigated,
-        quantile_cont(hours_to_mitigate, 0.5) as mitigate_p50_hours,
-        quantile_cont(hours_to_mitigate, 0.9) as mitigate_p90_hours
+        percentile_cont(0.5) within group (order by hours_to_mitigate) as mitigate_p50_hours,
+        percentile_cont(0.9) within group (order by hours_to_mitigate) as mitigate_p90_hours
     from escalations
     where mitigated_at is not null
     group by all

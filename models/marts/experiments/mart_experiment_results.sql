@@ -162,7 +162,7 @@ srm_statistic as (
         cast(count(*) - 1 as integer) as srm_degrees_of_freedom,
         case
             when min(expected_units) > 0
-                then sum((units - expected_units) ^ 2 / expected_units)
+                then sum(pow(units - expected_units, 2) / expected_units)
         end as srm_chi_square
     from srm_expected
     group by experiment_id

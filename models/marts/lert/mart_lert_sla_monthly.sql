@@ -25,7 +25,7 @@ time_to_answer as (
         requests.is_responded,
         coalesce(
             requests.turnaround_hours,
-            date_diff('microsecond', requests.received_at, as_of.as_of) / 3600000000.0
+            {{ tsqa.date_diff('microsecond', 'requests.received_at', 'as_of.as_of') }} / 3600000000.0
         ) as hours_observed
     from requests
     cross join as_of
@@ -51,8 +51,8 @@ monthly as (
         count(*) filter (where sla_met) as sla_met,
         count(*) filter (where not sla_met) as sla_missed,
         count(*) filter (where is_open_past_due) as open_past_due,
-        quantile_cont(turnaround_hours, 0.5) as turnaround_p50_hours,
-        quantile_cont(turnaround_hours, 0.9) as turnaround_p90_hours
+        percentile_cont(0.5) within group (order by turnaround_hours) as turnaround_p50_hours,
+        percentile_cont(0.9) within group (order by turnaround_hours) as turnaround_p90_hours
     from requests
     group by received_month, request_type
 )

@@ -29,6 +29,14 @@ stratum_decisions as (
     where decisions > 0
 ),
 
+random_audits_ranked as (
+    select
+        *,
+        row_number() over (partition by decision_id order by audited_at, audit_id) as random_audit_number
+    from audits
+    where audit_source = 'random'
+),
+
 first_random_audits as (
     -- the random sample: each decision once, judged by its earliest random audit
     select
@@ -37,9 +45,8 @@ first_random_audits as (
         vendor_code,
         is_correct,
         error_severity = 'critical' as is_critical_error
-    from audits
-    where audit_source = 'random'
-    qualify row_number() over (partition by decision_id order by audited_at, audit_id) = 1
+    from random_audits_ranked
+    where random_audit_number = 1
 ),
 
 stratum_sample as (

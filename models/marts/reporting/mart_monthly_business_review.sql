@@ -57,10 +57,17 @@ active_months as (
     where resolved_at is not null
 ),
 
-months as (
-    select cast(unnest(generate_series(min(month_start), max(month_start), interval 1 month)) as date) as month_start
+month_bounds as (
+    select
+        min(month_start) as first_month,
+        max(month_start) as last_month
     from active_months
     having count(*) > 0
+),
+
+months as (
+    select {{ tsqa.date_series('first_month', 'last_month', '1 month') }} as month_start
+    from month_bounds
 ),
 
 -- quality: the pooled 'all' row of the Monthly Quality Report ------------------------

@@ -10,12 +10,12 @@ experiments as (
 parts as (
     select
         experiment_id,
-        trim(unnest(string_split(planned_split, ','))) as part
+        {{ tsqa.split_to_rows('planned_split', ',') }} as part
     from experiments
 )
 
 select
     experiment_id,
-    trim(split_part(part, ':', 1)) as variant,
+    trim(split_part(trim(part), ':', 1)) as variant,
     cast(trim(split_part(part, ':', 2)) as double) as planned_share
 from parts

@@ -10,17 +10,17 @@ source as (
 renamed as (
     select
         -- key
-        cast(experiment_id as varchar) as experiment_id,
+        cast(experiment_id as string) as experiment_id,
 
         -- description
-        cast(name as varchar) as experiment_name,
-        cast(hypothesis as varchar) as hypothesis,
-        cast(primary_metric as varchar) as primary_metric,
+        cast(name as string) as experiment_name,
+        cast(hypothesis as string) as hypothesis,
+        cast(primary_metric as string) as primary_metric,
 
         -- window (both days inclusive) and planned split
         cast(started_on as date) as started_on,
         cast(ended_on as date) as ended_on,
-        cast(planned_split as varchar) as planned_split
+        cast(planned_split as string) as planned_split
     from source
 )
 

@@ -10,10 +10,10 @@ source as (
 renamed as (
     select
         -- key
-        cast(item_code as varchar) as item_code,
+        cast(item_code as string) as item_code,
 
         -- attributes
-        cast(item_name as varchar) as item_name,
+        cast(item_name as string) as item_name,
         cast(weight as double) as weight,
         cast(is_critical as boolean) as is_critical
     from source

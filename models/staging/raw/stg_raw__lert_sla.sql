@@ -10,7 +10,7 @@ source as (
 renamed as (
     select
         -- key
-        cast(request_type as varchar) as request_type,
+        cast(request_type as string) as request_type,
 
         -- SLA
         cast(sla_hours as double) as sla_hours

@@ -9,11 +9,11 @@ source as (
 renamed as (
     select
         -- key
-        cast(policy_code as varchar) as policy_code,
+        cast(policy_code as string) as policy_code,
 
         -- attributes
-        cast(policy_name as varchar) as policy_name,
-        cast(policy_area as varchar) as policy_area,
+        cast(policy_name as string) as policy_name,
+        cast(policy_area as string) as policy_area,
         cast(severity_tier as integer) as severity_tier
     from source
 )

@@ -11,8 +11,8 @@ source as (
 renamed as (
     select
         -- key
-        cast(queue_code as varchar) as queue_code,
-        cast(vendor_code as varchar) as vendor_code,
+        cast(queue_code as string) as queue_code,
+        cast(vendor_code as string) as vendor_code,
         cast(effective_from as date) as effective_from,
 
         -- targets (fractions)

@@ -9,11 +9,11 @@ source as (
 renamed as (
     select
         -- key
-        cast(queue_code as varchar) as queue_code,
+        cast(queue_code as string) as queue_code,
 
         -- attributes
-        cast(queue_name as varchar) as queue_name,
-        cast(content_surface as varchar) as content_surface,
+        cast(queue_name as string) as queue_name,
+        cast(content_surface as string) as content_surface,
         cast(is_high_harm as boolean) as is_high_harm
     from source
 )

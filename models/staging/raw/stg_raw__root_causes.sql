@@ -10,12 +10,12 @@ source as (
 renamed as (
     select
         -- key
-        cast(root_cause_code as varchar) as root_cause_code,
+        cast(root_cause_code as string) as root_cause_code,
 
         -- attributes
-        cast(root_cause_name as varchar) as root_cause_name,
-        cast(category as varchar) as category,
-        cast(description as varchar) as description
+        cast(root_cause_name as string) as root_cause_name,
+        cast(category as string) as category,
+        cast(description as string) as description
     from source
 )
 

@@ -10,10 +10,10 @@ source as (
 renamed as (
     select
         -- key
-        cast(vendor_code as varchar) as vendor_code,
+        cast(vendor_code as string) as vendor_code,
 
         -- attributes
-        cast(vendor_name as varchar) as vendor_name,
+        cast(vendor_name as string) as vendor_name,
         cast(is_bpo as boolean) as is_bpo
     from source
 )

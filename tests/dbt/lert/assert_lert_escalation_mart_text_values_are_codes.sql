@@ -27,4 +27,4 @@ select
     column_name,
     value
 from text_values
-where value is not null and (regexp_matches(value, '\s|@') or length(value) > 64)
+where value is not null and ({{ tsqa.regexp_matches('value', '\\s|@') }} or length(value) > 64)

@@ -22,6 +22,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from tests.conftest import Landing, Warehouse
@@ -179,14 +180,20 @@ def test_broken_quotes_keep_no_raw_line_whatever_the_entity(
 
 
 def _text_anywhere(warehouse: Warehouse, needle: str) -> list[str]:
-    """Every table column of the warehouse whose text contains ``needle``."""
+    """Every table column of the warehouse whose text contains ``needle`` (one
+    connection, one scan per table or view counting the hits of each text column)."""
     found = []
-    for schema, table, column in warehouse.query(
-            "select table_schema, table_name, column_name from information_schema.columns "
-            "where data_type = 'VARCHAR' and table_catalog = current_database()"):
-        if warehouse.scalar(f'select count(*) from "{schema}"."{table}" '
-                            f'where contains("{column}", ?)', [needle]):
-            found.append(f"{schema}.{table}.{column}")
+    with duckdb.connect(str(warehouse.path), read_only=True) as con:
+        tables: dict[tuple[str, str], list[str]] = {}
+        for schema, table, column in con.execute(
+                "select table_schema, table_name, column_name from information_schema.columns "
+                "where data_type = 'VARCHAR' and table_catalog = current_database()").fetchall():
+            tables.setdefault((schema, table), []).append(column)
+        for (schema, table), columns in tables.items():
+            hits = con.execute(
+                "select " + ", ".join(f'count(*) filter (where contains("{column}", $needle))' for column in columns)
+                + f' from "{schema}"."{table}"', {"needle": needle}).fetchone()
+            found.extend(f"{schema}.{table}.{column}" for column, count in zip(columns, hits) if count)
     return found
 
 

@@ -86,10 +86,11 @@ LINT_FILES = $(shell for f in $$(find models analyses -name '*.sql' | sort); do 
 lint: setup
 	$(RUN) sqlfluff lint --processes 2 $(LINT_FILES)
 
-# The suite on every core (pytest-xdist, PYTEST_WORKERS=auto: one worker per core), each
-# test file in one worker (its module fixtures build once); PYTEST_WORKERS=0 runs it in
-# this process.
-PYTEST_WORKERS ?= auto
+# PYTEST_WORKERS=auto runs the suite on every core (pytest-xdist, a test file per worker,
+# so its module fixtures build once; the workers share one sample warehouse). Not the
+# default yet: its one full run (2026-12-02, a loaded machine) had 12 errors, by all signs
+# the tests of test_publish.py's gated-build fixture (cause not found); 0: one process.
+PYTEST_WORKERS ?= 0
 pytest: setup browser
 	$(RUN) pytest $(if $(filter 0,$(PYTEST_WORKERS)),,-n $(PYTEST_WORKERS) --dist loadfile) $(PYTEST_ARGS)
 

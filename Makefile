@@ -88,8 +88,8 @@ lint: setup
 
 # PYTEST_WORKERS=auto runs the suite on every core (pytest-xdist, a test file per worker,
 # so its module fixtures build once; the workers share one sample warehouse). Not the
-# default yet: its one full run (2026-12-02, a loaded machine) had 12 errors, by all signs
-# the tests of test_publish.py's gated-build fixture (cause not found); 0: one process.
+# default yet: its one full run (2026-12-02) had 18 tests fail in workers that import Great
+# Expectations (pyspark exited them; fixed in tests/conftest.py, no full run since); 0: one process.
 PYTEST_WORKERS ?= 0
 pytest: setup browser
 	$(RUN) pytest $(if $(filter 0,$(PYTEST_WORKERS)),,-n $(PYTEST_WORKERS) --dist loadfile) $(PYTEST_ARGS)

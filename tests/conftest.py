@@ -26,6 +26,12 @@ import duckdb
 import pytest
 
 from tests.dbt_server import write_client
+
+# A pytest-xdist worker's __main__ has neither __spec__ nor __file__; pyspark (imported
+# by Great Expectations) then takes the process for a doctest run and exits it
+# (pyspark/sql/connect/utils.py, check_dependencies). Name the worker's main file.
+if os.environ.get("PYTEST_XDIST_WORKER") and not hasattr(sys.modules["__main__"], "__file__"):
+    sys.modules["__main__"].__file__ = sys.argv[0] or "pytest-xdist-worker"
 from tsqa.dbt import run_dbt
 
 #: Columns of every landing entity, in file order (raw_contract.md).

@@ -12,6 +12,7 @@ wrong or changed declaration shows as a failing test instead of moving with the 
 from __future__ import annotations
 
 import csv
+import fcntl
 import os
 import shutil
 import subprocess
@@ -25,6 +26,12 @@ import duckdb
 import pytest
 
 from tests.dbt_server import write_client
+
+# A pytest-xdist worker's __main__ has neither __spec__ nor __file__; pyspark (imported
+# by Great Expectations) then takes the process for a doctest run and exits it
+# (pyspark/sql/connect/utils.py, check_dependencies). Name the worker's main file.
+if os.environ.get("PYTEST_XDIST_WORKER") and not hasattr(sys.modules["__main__"], "__file__"):
+    sys.modules["__main__"].__file__ = sys.argv[0] or "pytest-xdist-worker"
 from tsqa.dbt import run_dbt
 
 #: Columns of every landing entity, in file order (raw_contract.md).
@@ -150,10 +157,39 @@ def sample_truth_path(landing_root: Path) -> Path:
 def sample_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
     """The generator's sample landing folder (scale 1, seed 7), built once per session
     with the full `dbt build` (every data test and unit test must pass). The simulated
-    truth per decision is written beside the landing folder (``sample_truth_path``)."""
+    truth per decision is written beside the landing folder (``sample_truth_path``).
+
+    Tests only read it. With pytest-xdist (``-n``) the workers share one: the first to
+    need it builds it (in the run's common temporary folder, under a file lock), the
+    others wait and read the same file (DuckDB allows many read-only readers)."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker is None:
+        return _build_sample(tmp_path_factory.mktemp("sample"))
+    root = tmp_path_factory.getbasetemp().parent / "sample"
+    with (root.parent / "sample.lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            done = root / "built"
+            if done.exists():
+                failed = done.read_text()
+                if failed:
+                    pytest.fail(f"the shared sample warehouse failed to build in another worker:\n{failed}")
+                return Warehouse(root, Landing(root / "raw"))
+            root.mkdir(exist_ok=True)
+            try:
+                built = _build_sample(root)
+            except BaseException as error:
+                done.write_text(f"{type(error).__name__}: {error}")
+                raise
+            done.write_text("")
+            return built
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _build_sample(root: Path) -> Warehouse:
     from tsqa.generate import generate
 
-    root = tmp_path_factory.mktemp("sample")
     landing = Landing(root / "raw")
     generate(landing.root, scale=1.0, seed=7, progress=False, truth=sample_truth_path(landing.root))
     built = Warehouse(root, landing)
@@ -240,7 +276,8 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     import os
     import sys
 
-    if _EXIT_STATUS and not os.environ.get("TSQA_PYTEST_TEARDOWN"):
+    # (not in a pytest-xdist worker: its controller waits for it to close its channel)
+    if _EXIT_STATUS and not os.environ.get("TSQA_PYTEST_TEARDOWN") and not os.environ.get("PYTEST_XDIST_WORKER"):
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(_EXIT_STATUS[-1])

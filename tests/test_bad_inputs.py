@@ -1,10 +1,16 @@
 """Landing defence: one test per way a drop can be wrong (validation.md, issue 6).
 
-Each test writes its own landing folder: a minimal valid set (two moderators, two
-decisions, two audits) plus the one bad thing, builds the landing, staging and
-quarantine layers (`dbt build --select +quarantine`, with the reconciliation test),
-and asserts the exact outcome: where each row went and with what reason, and that
+A landing folder is a minimal valid set (two moderators, two decisions, two audits)
+plus the bad thing; the landing, staging and quarantine layers are built from it
+(`dbt build --select +quarantine`, with the reconciliation test), and each test
+asserts the exact outcome: where each row went and with what reason, and that
 `quarantine.reconciliation` balances for every file of the folder.
+
+What only a real file can show (encodings, quoting, column counts, empty, header-only
+or unreadable files, Parquet drift, a header repeated further down) gets a folder and
+a build of its own. The row-level cases (a well-formed row with a wrong value) are dbt
+unit tests on the base models (models/staging/landing/base/_base__unit_tests.yml), and
+are checked end to end here too, each from its own file of one folder built once.
 
 To keep the suite fast the reference seeds are loaded once per session into a
 template warehouse that each test copies; the full gated build (dbt + GX + publish)
@@ -16,6 +22,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from tests.conftest import Landing, Warehouse
@@ -81,8 +88,10 @@ def warehouse(tmp_path: Path, landing: Landing, seeded: Path) -> Warehouse:
 
 
 def build_landing(warehouse: Warehouse) -> None:
-    """Landing, staging base rows, quarantine and reconciliation, with their tests."""
-    warehouse.build("+quarantine", extra=["--exclude", "resource_type:seed"])
+    """Landing, staging base rows, quarantine and reconciliation, with their data tests
+    (the unit tests of these models run in every full build, e.g. the session's sample
+    warehouse: they read no landing file)."""
+    warehouse.build("+quarantine", extra=["--exclude", "resource_type:seed", "resource_type:unit_test"])
 
 
 def statuses(warehouse: Warehouse, entity: str, key: str) -> list[tuple]:
@@ -171,14 +180,20 @@ def test_broken_quotes_keep_no_raw_line_whatever_the_entity(
 
 
 def _text_anywhere(warehouse: Warehouse, needle: str) -> list[str]:
-    """Every table column of the warehouse whose text contains ``needle``."""
+    """Every table column of the warehouse whose text contains ``needle`` (one
+    connection, one scan per table or view counting the hits of each text column)."""
     found = []
-    for schema, table, column in warehouse.query(
-            "select table_schema, table_name, column_name from information_schema.columns "
-            "where data_type = 'VARCHAR' and table_catalog = current_database()"):
-        if warehouse.scalar(f'select count(*) from "{schema}"."{table}" '
-                            f'where contains("{column}", ?)', [needle]):
-            found.append(f"{schema}.{table}.{column}")
+    with duckdb.connect(str(warehouse.path), read_only=True) as con:
+        tables: dict[tuple[str, str], list[str]] = {}
+        for schema, table, column in con.execute(
+                "select table_schema, table_name, column_name from information_schema.columns "
+                "where data_type = 'VARCHAR' and table_catalog = current_database()").fetchall():
+            tables.setdefault((schema, table), []).append(column)
+        for (schema, table), columns in tables.items():
+            hits = con.execute(
+                "select " + ", ".join(f'count(*) filter (where contains("{column}", $needle))' for column in columns)
+                + f' from "{schema}"."{table}"', {"needle": needle}).fetchone()
+            found.extend(f"{schema}.{table}.{column}" for column, count in zip(columns, hits) if count)
     return found
 
 
@@ -227,97 +242,141 @@ def test_invalid_utf8(warehouse: Warehouse, landing: Landing) -> None:
     assert_reconciled(warehouse, landing)
 
 
-def test_non_numeric_number(warehouse: Warehouse, landing: Landing) -> None:
-    landing.drop("moderation_decisions", "moderation_decisions_2026-10-03",
-                 [{**D2, "decision_id": "D3", "handle_time_s": "12,5 s"}, {**D2, "decision_id": "D4", "handle_time_s": "NaN"}])
-    build_landing(warehouse)
+# ---------------------------------------------------------------------------
+# Row-level bad input: one landing folder, built once for the module
+# ---------------------------------------------------------------------------
+# Each way a well-formed row can be wrong is a dbt unit test on its base model
+# (models/staging/landing/base/_base__unit_tests.yml: given landing rows, expect status
+# and reason). The tests below check the same cases end to end, from real files: each
+# case is its own file (and its own ids) in one shared landing folder, built once, and
+# each test reads only its file's rows, the quarantine table's text as it arrived, and
+# the reconciliation of every file of the folder.
 
-    assert warehouse.query("select decision_id, line, reason, handle_time_s from quarantine.moderation_decisions "
-                           "order by line") == [("D3", 2, "unparseable", "12,5 s"), ("D4", 3, "unparseable", "NaN")]
-    assert_reconciled(warehouse, landing)
+ROW_LEVEL = {
+    "unparseable": "moderation_decisions_2026-10-04_unparseable.csv",
+    "timestamps": "moderation_decisions_2026-10-04_timestamps.csv",
+    "future": "moderation_decisions_2026-10-04_future.csv",
+    "missing": "moderation_decisions_2026-10-04_missing.csv",
+    "enum": "qa_audits_2026-10-03_enum.csv",
+    "orphan": "qa_audits_2026-10-03_orphan.csv",
+}
 
 
-def test_bad_enum(warehouse: Warehouse, landing: Landing) -> None:
-    landing.drop("qa_audits", "qa_audits_2026-10-03", [
-        {**AUDITS[0], "audit_id": "Q3", "audit_source": "random", "qa_action": "delete_forever"},
-        {**AUDITS[0], "audit_id": "Q4", "audit_source": "hunch"},
+@pytest.fixture(scope="module")
+def row_level(tmp_path_factory: pytest.TempPathFactory, seeded: Path) -> tuple[Warehouse, Landing]:
+    """The minimal valid set plus one file per row-level case, built once (read only)."""
+    root = tmp_path_factory.mktemp("row_level")
+    folder = Landing(root / "raw")
+    folder.drop("moderators", "moderators_2026-09-01", MODERATORS)
+    folder.drop("moderation_decisions", "moderation_decisions_2026-10-01", [D1, D2])
+    folder.drop("qa_audits", "qa_audits_2026-10-02", AUDITS)
+
+    def drop(case: str, rows: list[dict]) -> None:
+        entity = "qa_audits" if case in ("enum", "orphan") else "moderation_decisions"
+        folder.drop(entity, ROW_LEVEL[case].removesuffix(".csv"), rows)
+
+    drop("unparseable", [{**D2, "decision_id": "N3", "handle_time_s": "12,5 s"},
+                         {**D2, "decision_id": "N4", "handle_time_s": "NaN"}])
+    drop("timestamps", [
+        {**D2, "decision_id": "T3", "decided_at": "2026-10-01T11:00:00"},         # naive: whose clock?
+        {**D2, "decision_id": "T4", "decided_at": "2026-13-01T11:00:00Z"},        # no month 13
+        {**D2, "decision_id": "T5", "decided_at": "01/10/2026 11:00"},            # not ISO 8601
+        {**D2, "decision_id": "T6", "decided_at": "2026-10-01T04:00:00-07:00"},   # valid, stored in UTC
     ])
-    build_landing(warehouse)
-
-    assert warehouse.query("select audit_id, line, reason, qa_action, audit_source from quarantine.qa_audits "
-                           "order by line") == [
-        ("Q3", 2, "bad_enum", "delete_forever", "random"), ("Q4", 3, "bad_enum", "remove", "hunch")]
-    assert assert_reconciled(warehouse, landing)[("qa_audits", "qa_audits_2026-10-03.csv")] == (2, 0, 0, 2, 0)
-
-
-def test_bad_or_naive_timestamp(warehouse: Warehouse, landing: Landing) -> None:
-    landing.drop("moderation_decisions", "moderation_decisions_2026-10-03", [
-        {**D2, "decision_id": "D3", "decided_at": "2026-10-01T11:00:00"},         # naive: whose clock?
-        {**D2, "decision_id": "D4", "decided_at": "2026-13-01T11:00:00Z"},        # no month 13
-        {**D2, "decision_id": "D5", "decided_at": "01/10/2026 11:00"},            # not ISO 8601
-        {**D2, "decision_id": "D6", "decided_at": "2026-10-01T04:00:00-07:00"},   # valid, stored in UTC
+    drop("future", [{**D2, "decision_id": "F3", "decided_at": "2026-10-05T00:00:01Z"}])   # after TSQA_AS_OF
+    drop("missing", [
+        {**D2, "decision_id": "R3", "content_id": None},
+        {**D1, "decision_id": "R4", "policy_code": None},      # an enforcement names its policy
+        {**D2, "decision_id": "R5", "market": "   "},          # blank is missing
     ])
-    build_landing(warehouse)
-
-    assert warehouse.query("select decision_id, reason from quarantine.moderation_decisions order by line") == [
-        ("D3", "bad_timestamp"), ("D4", "bad_timestamp"), ("D5", "bad_timestamp")]
-    assert str(warehouse.scalar("select decided_at from staging.base_landing__moderation_decisions "
-                                "where decision_id = 'D6'")) == "2026-10-01 11:00:00"
-    assert_reconciled(warehouse, landing)
-
-
-def test_timestamp_in_the_future(warehouse: Warehouse, landing: Landing) -> None:
-    landing.drop("moderation_decisions", "moderation_decisions_2026-10-03",
-                 [{**D2, "decision_id": "D3", "decided_at": "2026-10-05T00:00:01Z"}])   # after TSQA_AS_OF
-    build_landing(warehouse)
-
-    assert statuses(warehouse, "moderation_decisions", "decision_id")[2:] == [
-        ("moderation_decisions_2026-10-03.csv", 2, "D3", "quarantined", "out_of_range")]
-    assert_reconciled(warehouse, landing)
-
-
-def test_missing_required_value(warehouse: Warehouse, landing: Landing) -> None:
-    landing.drop("moderation_decisions", "moderation_decisions_2026-10-03", [
-        {**D2, "decision_id": "D3", "content_id": None},
-        {**D1, "decision_id": "D4", "policy_code": None},      # an enforcement names its policy
-        {**D2, "decision_id": "D5", "market": "   "},          # blank is missing
+    drop("enum", [
+        {**AUDITS[0], "audit_id": "E3", "audit_source": "random", "qa_action": "delete_forever"},
+        {**AUDITS[0], "audit_id": "E4", "audit_source": "hunch"},
     ])
-    build_landing(warehouse)
-
-    assert warehouse.query("select decision_id, reason from quarantine.moderation_decisions order by line") == [
-        ("D3", "missing_required"), ("D4", "missing_required"), ("D5", "missing_required")]
-    assert_reconciled(warehouse, landing)
-
-
-def test_orphan_reference(warehouse: Warehouse, landing: Landing) -> None:
-    landing.drop("qa_audits", "qa_audits_2026-10-03", [{**AUDITS[0], "audit_id": "Q3", "decision_id": "D404"}])
-    build_landing(warehouse)
-
-    assert warehouse.query("select audit_id, decision_id, source_file, line, reason from quarantine.qa_audits") == [
-        ("Q3", "D404", "qa_audits_2026-10-03.csv", 2, "orphan_reference")]
-    assert warehouse.scalar("select count(*) from staging.base_landing__qa_audits where _status = 'current'") == 2
-    assert_reconciled(warehouse, landing)
-
-
-def test_conflicting_duplicate_ids(warehouse: Warehouse, landing: Landing) -> None:
-    # decisions: the newest version of a key wins (later file, then later line), the
-    # older is superseded; an exact re-send is counted once
-    landing.drop("moderation_decisions", "moderation_decisions_2026-10-03", [
+    drop("orphan", [{**AUDITS[0], "audit_id": "O3", "decision_id": "D404"}])
+    # conflicting duplicate ids: decisions: the newest version of a key wins (later file,
+    # then later line), the older is superseded; an exact re-send is counted once
+    folder.drop("moderation_decisions", "moderation_decisions_2026-10-03", [
         {**D1, "action": "restrict"},                            # corrects D1 from the earlier file
         {**D2, "decision_id": "D3", "handle_time_s": "5"},
         {**D2, "decision_id": "D3", "handle_time_s": "7"},       # same file, later line wins
         D2,                                                      # exact re-send of D2
     ])
     # calibration: the first label in load order stays, a conflicting one is quarantined
-    landing.drop("calibration_ratings", "calibration_ratings_2026-10-03", [
+    folder.drop("calibration_ratings", "calibration_ratings_2026-10-03", [
         {"session_id": "S1", "session_date": "2026-10-03", "queue_code": "video_general", "item_id": "I1",
          "rater_id": "M1", "rater_role": "participant", "label": "MS-01"},
         {"session_id": "S1", "session_date": "2026-10-03", "queue_code": "video_general", "item_id": "I1",
          "rater_id": "M1", "rater_role": "participant", "label": "approve"},
     ])
-    build_landing(warehouse)
+    built = Warehouse(root, folder, as_of=AS_OF)
+    built.path.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(seeded, built.path)
+    build_landing(built)
+    return built, folder
 
-    assert statuses(warehouse, "moderation_decisions", "decision_id") == [
+
+def file_statuses(warehouse: Warehouse, entity: str, key: str, *files: str) -> list[tuple]:
+    """`statuses` of the rows of the given files only."""
+    return [row for row in statuses(warehouse, entity, key) if row[0] in files]
+
+
+def test_non_numeric_number(row_level: tuple[Warehouse, Landing]) -> None:
+    warehouse, landing = row_level
+    assert warehouse.query("select decision_id, line, reason, handle_time_s from quarantine.moderation_decisions "
+                           "where source_file = ? order by line", [ROW_LEVEL["unparseable"]]) == [
+        ("N3", 2, "unparseable", "12,5 s"), ("N4", 3, "unparseable", "NaN")]
+    assert assert_reconciled(warehouse, landing)[("moderation_decisions", ROW_LEVEL["unparseable"])] == (
+        2, 0, 0, 2, 0)
+
+
+def test_bad_enum(row_level: tuple[Warehouse, Landing]) -> None:
+    warehouse, landing = row_level
+    assert warehouse.query("select audit_id, line, reason, qa_action, audit_source from quarantine.qa_audits "
+                           "where source_file = ? order by line", [ROW_LEVEL["enum"]]) == [
+        ("E3", 2, "bad_enum", "delete_forever", "random"), ("E4", 3, "bad_enum", "remove", "hunch")]
+    assert assert_reconciled(warehouse, landing)[("qa_audits", ROW_LEVEL["enum"])] == (2, 0, 0, 2, 0)
+
+
+def test_bad_or_naive_timestamp(row_level: tuple[Warehouse, Landing]) -> None:
+    warehouse, landing = row_level
+    assert warehouse.query("select decision_id, reason from quarantine.moderation_decisions "
+                           "where source_file = ? order by line", [ROW_LEVEL["timestamps"]]) == [
+        ("T3", "bad_timestamp"), ("T4", "bad_timestamp"), ("T5", "bad_timestamp")]
+    assert str(warehouse.scalar("select decided_at from staging.base_landing__moderation_decisions "
+                                "where decision_id = 'T6'")) == "2026-10-01 11:00:00"
+    assert assert_reconciled(warehouse, landing)[("moderation_decisions", ROW_LEVEL["timestamps"])] == (
+        4, 1, 0, 3, 0)
+
+
+def test_timestamp_in_the_future(row_level: tuple[Warehouse, Landing]) -> None:
+    warehouse, landing = row_level
+    assert file_statuses(warehouse, "moderation_decisions", "decision_id", ROW_LEVEL["future"]) == [
+        (ROW_LEVEL["future"], 2, "F3", "quarantined", "out_of_range")]
+    assert_reconciled(warehouse, landing)
+
+
+def test_missing_required_value(row_level: tuple[Warehouse, Landing]) -> None:
+    warehouse, landing = row_level
+    assert warehouse.query("select decision_id, reason from quarantine.moderation_decisions "
+                           "where source_file = ? order by line", [ROW_LEVEL["missing"]]) == [
+        ("R3", "missing_required"), ("R4", "missing_required"), ("R5", "missing_required")]
+    assert_reconciled(warehouse, landing)
+
+
+def test_orphan_reference(row_level: tuple[Warehouse, Landing]) -> None:
+    warehouse, landing = row_level
+    assert warehouse.query("select audit_id, decision_id, source_file, line, reason from quarantine.qa_audits "
+                           "where source_file = ?", [ROW_LEVEL["orphan"]]) == [
+        ("O3", "D404", ROW_LEVEL["orphan"], 2, "orphan_reference")]
+    assert warehouse.scalar("select count(*) from staging.base_landing__qa_audits where _status = 'current'") == 2
+    assert_reconciled(warehouse, landing)
+
+
+def test_conflicting_duplicate_ids(row_level: tuple[Warehouse, Landing]) -> None:
+    warehouse, landing = row_level
+    assert file_statuses(warehouse, "moderation_decisions", "decision_id", "moderation_decisions_2026-10-01.csv",
+                         "moderation_decisions_2026-10-03.csv") == [
         ("moderation_decisions_2026-10-01.csv", 2, "D1", "superseded", None),
         ("moderation_decisions_2026-10-01.csv", 3, "D2", "current", None),
         ("moderation_decisions_2026-10-03.csv", 2, "D1", "current", None),

@@ -29,7 +29,12 @@
     contract's is schema drift (schema_mismatch), as on DuckDB.
 -#}
 
-{% macro spark__landing_scan_csv(entity) -%}{%- endmacro %}
+{% macro spark__landing_scan_csv(entity) -%}
+    {#- Pre-hook: the model reads the files itself. The entity's Parquet files are one
+        scan whose schema is the union of the files' columns (a file with a column more
+        or less is found by name and marked schema_mismatch). -#}
+    set spark.sql.parquet.mergeSchema = true
+{%- endmacro %}
 
 
 {% macro spark__landing_rows(entity) -%}
@@ -43,11 +48,13 @@
         {% for c in columns %}{{ c }} string, {% endfor %}_corrupt_record string
     {%- endset -%}
     {%- set drifted_parquet = [] -%}
+    {%- set parquet_columns = {} -%}
     {%- for f in parquet_files -%}
         {#- a file's columns, from its footer (nested columns are not checked here: Spark
             casts them to text, and they fail the type checks of staging) -#}
         {%- set names = run_query("select * from parquet.`" ~ f ~ "` limit 0").column_names | list -%}
         {%- if names | sort != columns | sort -%}{%- do drifted_parquet.append(f) -%}{%- endif -%}
+        {%- for name in names -%}{%- do parquet_columns.update({name: true}) -%}{%- endfor -%}
     {%- endfor -%}
 
 {% if csv_files -%}
@@ -60,7 +67,7 @@ csv_text as (
         _metadata.file_block_start as block_start,
         monotonically_increasing_id() as block_order,
         value as text
-    from text.`{{ folder }}`
+    from text.`{{ folder }}/*.csv`
     where _metadata.file_name in (
         {%- for f in csv_files %}{{ tsqa_literal(f.rsplit("/", 1)[1]) }}{{ ", " if not loop.last }}{% endfor -%}
     )
@@ -232,48 +239,61 @@ csv_rows as (
 ),
 {%- else %}
 csv_rows as (
-    select
-        {% for c in columns %}cast(null as string) as {{ c }}, {% endfor %}
-        cast(null as string) as filename,
-        'csv' as file_format,
-        cast(null as bigint) as line,
-        cast(null as string) as malformed_reason,
-        cast(null as string) as raw_line
-    where false
+    {{ spark_no_landing_rows(columns, "csv") }}
 ),
 {%- endif %}
 
+{% if parquet_files -%}
+{%- set parquet_folder = parquet_files[0].rsplit("/", 1)[0] -%}
 parquet_rows as (
-    {%- for f in parquet_files %}
     select
         {% for c in columns -%}
-        {% if f not in drifted_parquet -%}
-        cast({{ c }} as string) as {{ c }},
-        {%- else -%}
+        {% if c not in parquet_columns -%}
         cast(null as string) as {{ c }},
+        {%- elif drifted_parquet -%}
+        case when _metadata.file_name not in ({% for f in drifted_parquet %}{{ tsqa_literal(f.rsplit("/", 1)[1]) }}{{ ", " if not loop.last }}{% endfor %})
+            then cast({{ c }} as string) end as {{ c }},
+        {%- else -%}
+        cast({{ c }} as string) as {{ c }},
         {%- endif %}
         {% endfor -%}
-        {{ tsqa_literal(f) }} as filename,
+        concat({{ tsqa_literal(parquet_folder ~ "/") }}, _metadata.file_name) as filename,
         'parquet' as file_format,
         _metadata.row_index + 1 as line,
-        {{ "'schema_mismatch'" if f in drifted_parquet else "cast(null as string)" }} as malformed_reason,
-        cast(null as string) as raw_line
-    from parquet.`{{ f }}`
-    union all
-    {%- endfor %}
-    select
-        {% for c in columns %}cast(null as string) as {{ c }}, {% endfor %}
-        cast(null as string) as filename,
-        'parquet' as file_format,
-        cast(null as bigint) as line,
+        {% if drifted_parquet -%}
+        case when _metadata.file_name in ({% for f in drifted_parquet %}{{ tsqa_literal(f.rsplit("/", 1)[1]) }}{{ ", " if not loop.last }}{% endfor %})
+            then 'schema_mismatch' end as malformed_reason,
+        {%- else -%}
         cast(null as string) as malformed_reason,
+        {%- endif %}
         cast(null as string) as raw_line
-    where false
+    from parquet.`{{ parquet_folder }}/*.parquet`
+    where _metadata.file_name in (
+        {%- for f in parquet_files %}{{ tsqa_literal(f.rsplit("/", 1)[1]) }}{{ ", " if not loop.last }}{% endfor -%}
+    )
 ),
+{%- else %}
+parquet_rows as (
+    {{ spark_no_landing_rows(columns, "parquet") }}
+),
+{%- endif %}
 
 all_rows as (
     select * from csv_rows
     union all
     select * from parquet_rows
 )
+{%- endmacro %}
+
+
+{% macro spark_no_landing_rows(columns, file_format) -%}
+    {#- No rows, with the columns of landing rows. -#}
+    select
+        {% for c in columns %}cast(null as string) as {{ c }}, {% endfor %}
+        cast(null as string) as filename,
+        '{{ file_format }}' as file_format,
+        cast(null as bigint) as line,
+        cast(null as string) as malformed_reason,
+        cast(null as string) as raw_line
+    where false
 {%- endmacro %}

@@ -25,6 +25,10 @@
 
       row_checks       on one typed row (its columns by name, or as `landed_row.<column>`)
       version_checks   on a chosen version (`versions.<column>`), e.g. against a parent
+      row_joins,       left joins that bring what a row or version check compares with
+      version_joins    (one row per value: no row may be repeated by them); a check reads
+                       the joined columns by name. No correlated subquery in a check: Spark
+                       cannot plan one inside a CASE
       conflict_checks  with `keep: first`: more "one per" rules (a row_number() over a
                        partition > 1 is a later row of that partition)
 
@@ -36,7 +40,7 @@
     Typed columns keep the contract's names; quarantine reads the row as it arrived
     (text) from landing, by file and line.
 -#}
-{% macro staging_rows(entity, row_checks="", version_checks="", conflict_checks="") -%}
+{% macro staging_rows(entity, row_checks="", version_checks="", conflict_checks="", row_joins="", version_joins="") -%}
     {%- set contract = landing_contract(entity) -%}
     {%- set columns = contract.stored -%}
     {%- set types = contract.types -%}
@@ -168,7 +172,7 @@ deduplicated as (
 
 checked as (
     select
-        *,
+        landed_row.*,
         case
             when _malformed_reason is not null then _malformed_reason
             when _is_exact_duplicate then null
@@ -177,6 +181,7 @@ checked as (
             {{ row_checks }}
         end as _row_reason
     from deduplicated as landed_row
+    {{ row_joins }}
 ),
 
 valid as (
@@ -253,15 +258,17 @@ referenced as (
         case
             when not versions._is_chosen then null
             {%- for r in contract.references %}
-            when versions.{{ r.of }} is not null and not exists (
-                select 1 from parents_{{ loop.index }} as parent
-                where parent.parent_value = versions.{{ r.of }}
-            ) then 'orphan_reference'
+            when versions.{{ r.of }} is not null and parents_{{ loop.index }}.parent_value is null then 'orphan_reference'
             {%- endfor %}
             -- the entity's own checks of a chosen version (its base model)
             {{ version_checks }}
         end as _reference_reason
     from versions
+    {%- for r in contract.references %}
+    -- parents_{{ loop.index }} holds each value once: the join repeats no version
+    left join parents_{{ loop.index }} on versions.{{ r.of }} = parents_{{ loop.index }}.parent_value
+    {%- endfor %}
+    {{ version_joins }}
 )
 
 -- every row once: set aside by a row rule, or decided among the versions of its key

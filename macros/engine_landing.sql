@@ -164,7 +164,8 @@
 
 
 {#- ISO 8601 text with an offset (checked before by tsqa_typed) as a UTC timestamp, or
-    NULL. Spark's parser wants seconds and an upper-case Z: they are added first. -#}
+    NULL, as DuckDB casts it (which takes a time without seconds and refuses a lower-case
+    z). Spark's parser wants seconds: `:00` is added first. -#}
 {% macro tsqa_try_utc_timestamp(text) -%}
     {{- adapter.dispatch('tsqa_try_utc_timestamp', 'tsqa')(text) -}}
 {%- endmacro %}
@@ -175,7 +176,7 @@
 
 {% macro spark__tsqa_try_utc_timestamp(text) -%}
     {#- the session time zone is UTC (profiles.yml); an offset in the text is applied -#}
-    try_cast(regexp_replace(upper({{ text }}), r'^(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2})([Z+-])', '$1:00$2') as timestamp)
+    try_cast(regexp_replace({{ text }}, r'^(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2})([Z+-])', '$1:00$2') as timestamp)
 {%- endmacro %}
 
 

@@ -118,7 +118,8 @@ def _cmd_spark_build(args: argparse.Namespace) -> int:
     from tsqa import spark
 
     dbt_args = ["build", *(["--select", *args.select] if args.select else []),
-                *(["--exclude", *args.exclude] if args.exclude else [])]
+                *(["--exclude", *args.exclude] if args.exclude else []),
+                *(["--indirect-selection", args.indirect_selection] if args.indirect_selection else [])]
     return spark.build(dbt_args, target_path=Path(args.target_path), quiet=args.quiet,
                        export_to=Path(args.export) if args.export else None)
 
@@ -160,6 +161,8 @@ def build_parser() -> argparse.ArgumentParser:
                             "no GX gate, extracts or publish: dbt's data tests and the reconciliation are the gate")
     spark_build.add_argument("--select", nargs="+", help="dbt node selection (default: every node)")
     spark_build.add_argument("--exclude", nargs="+", help="dbt nodes to leave out")
+    spark_build.add_argument("--indirect-selection", choices=["eager", "cautious", "buildable", "empty"],
+                             help="dbt's rule for the tests of selected nodes (default: dbt's, eager)")
     spark_build.add_argument("--target-path", default=str(settings.PROJECT_DIR / "target" / "spark-build"),
                              help="dbt artefacts and logs; Spark's metastore and warehouse in <it>/spark "
                                   "(TSQA_SPARK_DIR overrides)")

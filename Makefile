@@ -14,13 +14,14 @@ SEED ?= 7
 # The published warehouse, as tsqa and dbt read it (TSQA_DUCKDB_PATH, else the default).
 WAREHOUSE = $${TSQA_DUCKDB_PATH:-warehouse/tsqa.duckdb}
 
-.PHONY: help setup browser demo test lint pytest build docs bench clean dbt report sql analysis
+.PHONY: help setup browser java spark demo test lint pytest build docs bench clean dbt report sql analysis
 
 help:
 	@echo "make demo    - set up, generate sample data, build, validate, publish (the main job)"
 	@echo "make test    - the whole test suite: SQL lint + pytest (dbt builds, GX, browser, extracts)"
 	@echo "make lint    - SQLFluff on every model and analysis (LINT_JOBS=2 processes)"
 	@echo "make build   - gated build of TSQA_RAW_DIR into TSQA_DUCKDB_PATH (ARGS='--verbose', '--full-refresh')"
+	@echo "make spark   - the same dbt project built on a local Apache Spark (needs Java 17; ARGS='--select ...')"
 	@echo "make report  - the Monthly Quality Report page (MONTH=2026-09; default: latest complete month; ARGS=--pdf)"
 	@echo "make sql     - a DuckDB shell on the published warehouse, read-only (make sql < query.sql)"
 	@echo "make analysis NAME=experiment_readout [VARS='{experiment_id: EXP-01}'] - compile and run analyses/NAME.sql"
@@ -50,6 +51,21 @@ browser:
 	    echo "installing Chromium for the report-page test (apt-get install chromium fonts-liberation)"; \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-liberation >/dev/null; \
 	else echo "note: no Chromium found; the report-page test will fail: install chromium or set TSQA_CHROMIUM"; fi
+
+# The Spark parity test and `make spark` need Java 17 (Debian's openjdk-17-jre-headless,
+# installed with apt-get when missing and we may, as for Chromium above; elsewhere
+# install a Java 17 runtime yourself or point JAVA_HOME at one).
+java:
+	@if [ -n "$$JAVA_HOME" ] || command -v java >/dev/null 2>&1; then :; \
+	elif command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+	    echo "installing Java 17 for the Spark build (apt-get install openjdk-17-jre-headless)"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless >/dev/null; \
+	else echo "note: no Java found; the Spark parity test will fail: install Java 17 or set JAVA_HOME"; fi
+
+# dbt build of TSQA_RAW_DIR on a local Spark, in one process (tsqa/spark.py): Spark's
+# metastore and warehouse under target/spark-build/spark, never in the project root.
+spark: setup java
+	SPARK_LOCAL_IP=127.0.0.1 $(RUN) tsqa spark-build $(ARGS)
 
 demo: setup
 	$(RUN) tsqa demo --scale $(SCALE) --seed $(SEED)
@@ -91,7 +107,7 @@ lint: setup
 # default yet: its one full run (2026-12-02) had 18 tests fail in workers that import Great
 # Expectations (pyspark exited them; fixed in tests/conftest.py, no full run since); 0: one process.
 PYTEST_WORKERS ?= 0
-pytest: setup browser
+pytest: setup browser java
 	$(RUN) pytest $(if $(filter 0,$(PYTEST_WORKERS)),,-n $(PYTEST_WORKERS) --dist loadfile) $(PYTEST_ARGS)
 
 test: lint pytest

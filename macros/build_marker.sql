@@ -41,6 +41,16 @@
 
 
 {% macro tsqa_mark_build_started() -%}
+    {{- adapter.dispatch('tsqa_mark_build_started', 'tsqa')() -}}
+{%- endmacro %}
+
+
+{% macro spark__tsqa_mark_build_started() -%}
+    {#- Spark: no build marker; the publish gate (GX, extracts, report) is DuckDB's. On Spark dbt's data tests and the reconciliation are the gate. -#}
+{%- endmacro %}
+
+
+{% macro duckdb__tsqa_mark_build_started() -%}
     {#- the marker is kept only for an invocation with the nonce it was written with (a
         marker of an older version, without the column, is reset) -#}
     create schema if not exists landing;
@@ -86,6 +96,16 @@
 
 
 {% macro tsqa_mark_build_finished(results) -%}
+    {{- adapter.dispatch('tsqa_mark_build_finished', 'tsqa')(results) -}}
+{%- endmacro %}
+
+
+{% macro spark__tsqa_mark_build_finished(results) -%}
+    {#- Spark: no build marker (see spark__tsqa_mark_build_started). -#}
+{%- endmacro %}
+
+
+{% macro duckdb__tsqa_mark_build_finished(results) -%}
     {%- if execute and tsqa_whole_build() -%}
     {%- set failed = [] -%}
     {%- for result in results if (result.status | string | lower) not in ('success', 'pass', 'warn', 'no-op') -%}

@@ -34,6 +34,16 @@
 
 
 {% macro tsqa_create_runs_table() -%}
+    {{- adapter.dispatch('tsqa_create_runs_table', 'tsqa')() -}}
+{%- endmacro %}
+
+
+{% macro spark__tsqa_create_runs_table() -%}
+    {#- Spark: no incremental models (no table format here: they rebuild as tables), so no run log. -#}
+{%- endmacro %}
+
+
+{% macro duckdb__tsqa_create_runs_table() -%}
     create schema if not exists landing;
     create table if not exists {{ tsqa_runs_table() }} (model varchar, run_started_at timestamp)
 {%- endmacro %}
@@ -54,6 +64,16 @@
 
 
 {% macro tsqa_record_run() -%}
+    {{- adapter.dispatch('tsqa_record_run', 'tsqa')() -}}
+{%- endmacro %}
+
+
+{% macro spark__tsqa_record_run() -%}
+    {#- Spark: no incremental models, no run log. -#}
+{%- endmacro %}
+
+
+{% macro duckdb__tsqa_record_run() -%}
     insert into {{ tsqa_runs_table() }} (model, run_started_at)
     values ('{{ this.identifier }}', {{ tsqa_run_started_at() }})
 {%- endmacro %}

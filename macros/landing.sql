@@ -88,11 +88,6 @@
 {%- endmacro %}
 
 
-{% macro tsqa_literal(text) -%}
-    '{{ text | replace("'", "''") }}'
-{%- endmacro %}
-
-
 {% macro tsqa_file_list(files) -%}
     [{% for f in files %}{{ tsqa_literal(f) }}{{ "," if not loop.last }}{% endfor %}]
 {%- endmacro %}
@@ -115,16 +110,12 @@
 {%- endmacro %}
 
 
-{% macro pseudonymise(column) -%}
-    {#- Keyed hash (SHA-256 of key and value) of an identifier; the key comes from the
-        session variable the tsqa dbt plugin sets from TSQA_PII_SALT, never from SQL text. -#}
-    case when {{ column }} is not null
-        then left(sha256(getvariable('tsqa_pii_salt') || '|' || {{ column }}), 32)
-    end
+{% macro landing_scan_csv(entity) -%}
+    {{- adapter.dispatch('landing_scan_csv', 'tsqa')(entity) -}}
 {%- endmacro %}
 
 
-{% macro landing_scan_csv(entity) -%}
+{% macro duckdb__landing_scan_csv(entity) -%}
     {#- Pre-hook: parse the entity's CSV files into a temporary table, malformed lines
         into a temporary reject table (file, line, error, text), on this connection.
 
@@ -194,10 +185,50 @@
 
 
 {% macro landing_select(entity) -%}
+    {#- Every landed row of the entity: the engine's reading of its files (landing_rows,
+        a CTE list ending in `all_rows`: the contract's columns as text, the file's path,
+        format, physical line, why it is malformed), then what both engines do alike. -#}
     {%- set spec = landing_contract(entity) -%}
     {%- set columns = spec["columns"] -%}
     {%- set kept = spec["stored"] -%}
     {%- set personal = spec["pii_drop"] + spec["pii_hash"] -%}
+with
+
+{{ adapter.dispatch('landing_rows', 'tsqa')(entity) }}
+
+select
+    {% for c in kept -%}
+    {% if c in spec["pii_hash"] -%}
+    {{ pseudonymise(c) }} as {{ c }},
+    {%- else -%}
+    {{ c }},
+    {%- endif %}
+    {% endfor -%}
+    -- the file's name orders versions (a later file is a later version), across builds
+    {{ tsqa_file_name("filename") }} as _source_file,
+    file_format as _file_format,
+    line as _line,
+    malformed_reason as _malformed_reason,
+    raw_line as _raw_line,
+    -- fingerprint of every raw column, before any is dropped: two rows are exact
+    -- duplicates when their fingerprints are equal. Personal columns enter it only
+    -- through their keyed hash, so the fingerprint is no unkeyed hash of a personal
+    -- value (with a list of candidate ids and no key, nothing can be matched)
+    {{ tsqa_fingerprint("concat_ws(chr(31), " ~ tsqa_fingerprint_columns(columns, personal) ~ ")") }} as _row_fingerprint
+from all_rows
+{%- endmacro %}
+
+
+{% macro tsqa_fingerprint_columns(columns, personal) -%}
+    {%- for c in columns %}coalesce({{ pseudonymise(c) if c in personal else c }}, chr(0)){{ ", " if not loop.last }}{% endfor -%}
+{%- endmacro %}
+
+
+{% macro duckdb__landing_rows(entity) -%}
+    {#- DuckDB: each CSV file was parsed by the pre-hook (landing_scan_csv) with its
+        reject table; Parquet by read_parquet. -#}
+    {%- set spec = landing_contract(entity) -%}
+    {%- set columns = spec["columns"] -%}
     {%- set csv_files = landing_new_files(entity, "csv") -%}
     {%- set parquet_files = landing_new_files(entity, "parquet") -%}
     {%- set parquet_columns = {} -%}
@@ -234,8 +265,6 @@
         ) -%}
         {%- for f in drift.columns[0].values() -%}{%- do drifted_parquet.append(f) -%}{%- endfor -%}
     {%- endif -%}
-
-with
 
 csv_parsed as (
     -- each file was read by its own scan (landing_scan_csv): the scan's row number is
@@ -543,27 +572,6 @@ all_rows as (
     union all
     select * from parquet_rows
 )
-
-select
-    {% for c in kept -%}
-    {% if c in spec["pii_hash"] -%}
-    {{ pseudonymise(c) }} as {{ c }},
-    {%- else -%}
-    {{ c }},
-    {%- endif %}
-    {% endfor -%}
-    -- the file's name orders versions (a later file is a later version), across builds
-    parse_filename(filename) as _source_file,
-    file_format as _file_format,
-    line as _line,
-    malformed_reason as _malformed_reason,
-    raw_line as _raw_line,
-    -- fingerprint of every raw column, before any is dropped: two rows are exact
-    -- duplicates when their fingerprints are equal. Personal columns enter it only
-    -- through their keyed hash, so the fingerprint is no unkeyed hash of a personal
-    -- value (with a list of candidate ids and no key, nothing can be matched)
-    md5_number(concat_ws(chr(31), {% for c in columns %}coalesce({{ pseudonymise(c) if c in personal else c }}, chr(0)){{ ", " if not loop.last }}{% endfor %})) as _row_fingerprint
-from all_rows
 {%- endmacro %}
 
 
@@ -591,9 +599,9 @@ from all_rows
     {%- set files = landing_files(entity, "csv") + landing_files(entity, "parquet") %}
     select
         '{{ entity }}' as entity,
-        parse_filename(file) as source_file,
+        {{ tsqa_file_name("file") }} as source_file,
         (tsqa_file_facts(file)).data_lines as raw_rows
-    from (select unnest({{ tsqa_file_list(files) if files else "[]::varchar[]" }}) as file)
+    from ({{ tsqa_text_values(files, "file") }})
     {%- if not loop.last %}
     union all
     {%- endif %}

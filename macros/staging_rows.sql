@@ -25,6 +25,10 @@
 
       row_checks       on one typed row (its columns by name, or as `landed_row.<column>`)
       version_checks   on a chosen version (`versions.<column>`), e.g. against a parent
+      row_joins,       left joins that bring what a row or version check compares with
+      version_joins    (one row per value: no row may be repeated by them); a check reads
+                       the joined columns by name. No correlated subquery in a check: Spark
+                       cannot plan one inside a CASE
       conflict_checks  with `keep: first`: more "one per" rules (a row_number() over a
                        partition > 1 is a later row of that partition)
 
@@ -36,7 +40,7 @@
     Typed columns keep the contract's names; quarantine reads the row as it arrived
     (text) from landing, by file and line.
 -#}
-{% macro staging_rows(entity, row_checks="", version_checks="", conflict_checks="") -%}
+{% macro staging_rows(entity, row_checks="", version_checks="", conflict_checks="", row_joins="", version_joins="") -%}
     {%- set contract = landing_contract(entity) -%}
     {%- set columns = contract.stored -%}
     {%- set types = contract.types -%}
@@ -95,7 +99,7 @@ landed as (
     union all
     select earlier.*
     from {{ landing }} as earlier
-    semi join affected
+    {{ tsqa_semi_join() }} affected
         on earlier._source_file = affected._source_file and earlier._line = affected._line
 ),
 {%- else -%}
@@ -148,7 +152,7 @@ typed as (
 repeated_fingerprints as (
     select
         _row_fingerprint,
-        min({'file': _source_file, 'line': _line}) as first_occurrence
+        min({{ tsqa_load_position('_source_file', '_line') }}) as first_occurrence
     from typed
     where _malformed_reason is null
     group by _row_fingerprint
@@ -159,7 +163,7 @@ deduplicated as (
     select
         typed.*,
         coalesce(
-            {'file': typed._source_file, 'line': typed._line} <> repeated.first_occurrence, false
+            {{ tsqa_load_position('typed._source_file', 'typed._line') }} <> repeated.first_occurrence, false
         ) as _is_exact_duplicate
     from typed
     left join repeated_fingerprints as repeated
@@ -168,7 +172,7 @@ deduplicated as (
 
 checked as (
     select
-        *,
+        landed_row.*,
         case
             when _malformed_reason is not null then _malformed_reason
             when _is_exact_duplicate then null
@@ -177,6 +181,7 @@ checked as (
             {{ row_checks }}
         end as _row_reason
     from deduplicated as landed_row
+    {{ row_joins }}
 ),
 
 valid as (
@@ -196,9 +201,9 @@ versions as (
     select
         valid.*,
         true as _is_chosen,
-        null::varchar as _conflict_reason
+        cast(null as {{ tsqa_text() }}) as _conflict_reason
     from valid
-    anti join versioned_keys
+    {{ tsqa_anti_join() }} versioned_keys
         on {% for k in key %}valid.{{ k }} = versioned_keys.{{ k }}{{ " and " if not loop.last }}{% endfor %}
     union all
     select
@@ -207,9 +212,9 @@ versions as (
             partition by {% for k in key %}valid.{{ k }}{{ ", " if not loop.last }}{% endfor %}
             order by valid._source_file desc{% if version_column %}, valid.{{ version_column }} desc nulls last{% endif %}, valid._line desc
         ) = 1 as _is_chosen,
-        null::varchar as _conflict_reason
+        cast(null as {{ tsqa_text() }}) as _conflict_reason
     from valid
-    semi join versioned_keys
+    {{ tsqa_semi_join() }} versioned_keys
         on {% for k in key %}valid.{{ k }} = versioned_keys.{{ k }}{{ " and " if not loop.last }}{% endfor %}
 ),
 {%- else -%}
@@ -253,20 +258,22 @@ referenced as (
         case
             when not versions._is_chosen then null
             {%- for r in contract.references %}
-            when versions.{{ r.of }} is not null and not exists (
-                select 1 from parents_{{ loop.index }} as parent
-                where parent.parent_value = versions.{{ r.of }}
-            ) then 'orphan_reference'
+            when versions.{{ r.of }} is not null and parents_{{ loop.index }}.parent_value is null then 'orphan_reference'
             {%- endfor %}
             -- the entity's own checks of a chosen version (its base model)
             {{ version_checks }}
         end as _reference_reason
     from versions
+    {%- for r in contract.references %}
+    -- parents_{{ loop.index }} holds each value once: the join repeats no version
+    left join parents_{{ loop.index }} on versions.{{ r.of }} = parents_{{ loop.index }}.parent_value
+    {%- endfor %}
+    {{ version_joins }}
 )
 
 -- every row once: set aside by a row rule, or decided among the versions of its key
 select
-    checked.* exclude (_row_check, _row_reason, _is_exact_duplicate, _malformed_reason),
+    checked.* {{ tsqa_star_except() }} (_row_check, _row_reason, _is_exact_duplicate, _malformed_reason),
     case when checked._is_exact_duplicate then 'exact_duplicate' else 'quarantined' end as _status,
     checked._row_reason as _reason,
     {{ tsqa_run_started_at() }} as _staged_at
@@ -274,7 +281,7 @@ from checked
 where checked._is_exact_duplicate or checked._row_reason is not null
 union all
 select
-    referenced.* exclude (
+    referenced.* {{ tsqa_star_except() }} (
         _row_check, _row_reason, _is_exact_duplicate, _malformed_reason, _is_chosen, _conflict_reason,
         _reference_reason
     ),
@@ -295,26 +302,26 @@ from referenced
         are written as integers (`1.5`, `0x10`, `1e3`, `1_000` do not parse); numbers as
         decimals, optionally with an exponent (no hex, no digit separators). -#}
     {%- if type == "integer" -%}
-        case when regexp_full_match(trim({{ column }}), '[+-]?[0-9]+') then try_cast(trim({{ column }}) as bigint) end
+        case when {{ tsqa_full_match('trim(' ~ column ~ ')', '[+-]?[0-9]+') }} then try_cast(trim({{ column }}) as bigint) end
     {%- elif type == "double" -%}
         case
-            when regexp_full_match(trim({{ column }}), '[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?')
-                and isfinite(try_cast(trim({{ column }}) as double))
+            when {{ tsqa_full_match('trim(' ~ column ~ ')', '[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?') }}
+                and {{ tsqa_is_finite('try_cast(trim(' ~ column ~ ') as double)') }}
                 then try_cast(trim({{ column }}) as double)
         end
     {%- elif type == "boolean" -%}
         case lower(trim({{ column }})) when 'true' then true when 'false' then false when '1' then true when '0' then false end
     {%- elif type == "date" -%}
-        case when regexp_full_match(trim({{ column }}), '\d{4}-\d{2}-\d{2}') then try_cast(trim({{ column }}) as date) end
+        case when {{ tsqa_full_match('trim(' ~ column ~ ')', '\d{4}-\d{2}-\d{2}') }} then try_cast(trim({{ column }}) as date) end
     {%- elif type == "timestamp" -%}
         {#- ISO 8601 with an offset or Z, stored as a UTC timestamp; a naive timestamp is
             not accepted (whose clock would it be?), nor an offset beyond +-14:00 (the
             widest real one) or with minutes past 59. -#}
         case
-            when regexp_full_match(
-                trim({{ column }}),
+            when {{ tsqa_full_match(
+                'trim(' ~ column ~ ')',
                 '\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|z|[+-](0\d|1[0-3])(:?[0-5]\d)?|[+-]14(:?00)?)'
-            ) then timezone('UTC', try_cast(trim({{ column }}) as timestamptz))
+            ) }} then {{ tsqa_try_utc_timestamp('trim(' ~ column ~ ')') }}
         end
     {%- else -%}
         nullif(trim({{ column }}), '')
@@ -326,7 +333,7 @@ from referenced
     {#- A code or id column holding a control character (NUL, tab, line break, ...) or
         starting like a spreadsheet formula (= + - @): never a real code, and a formula
         must not reach a mart, an extract or a spreadsheet (`bad_value`). -#}
-    regexp_matches({{ column }}, '[\x00-\x1f\x7f]') or regexp_matches({{ column }}, '^\s*[=+\-@]')
+    {{ tsqa_search(column, '[\x00-\x1f\x7f]') }} or {{ tsqa_search(column, '^\s*[=+\-@]') }}
 {%- endmacro %}
 
 
@@ -341,8 +348,19 @@ from referenced
     {#- Timestamps after this are impossible (out_of_range): the as-of time when
         TSQA_AS_OF is set, else the time of the build. -#}
     {%- if var('as_of', '') -%}
-        timezone('UTC', '{{ var("as_of") }}'::timestamptz)
+        {{ adapter.dispatch('tsqa_as_of_utc', 'tsqa')(var("as_of")) }}
     {%- else -%}
-        timezone('UTC', get_current_timestamp())
+        {{ tsqa_now_utc() }}
     {%- endif -%}
+{%- endmacro %}
+
+
+{% macro duckdb__tsqa_as_of_utc(as_of) -%}
+    timezone('UTC', '{{ as_of }}'::timestamptz)
+{%- endmacro %}
+
+
+{% macro spark__tsqa_as_of_utc(as_of) -%}
+    {#- a bad TSQA_AS_OF stops the build on DuckDB; here it would be NULL (ANSI off) -#}
+    coalesce({{ tsqa_try_utc_timestamp(tsqa_literal(as_of)) }}, raise_error('TSQA_AS_OF is not an ISO 8601 time with an offset'))
 {%- endmacro %}

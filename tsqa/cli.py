@@ -114,6 +114,16 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_spark_build(args: argparse.Namespace) -> int:
+    from tsqa import spark
+
+    dbt_args = ["build", *(["--select", *args.select] if args.select else []),
+                *(["--exclude", *args.exclude] if args.exclude else []),
+                *(["--indirect-selection", args.indirect_selection] if args.indirect_selection else [])]
+    return spark.build(dbt_args, target_path=Path(args.target_path), quiet=args.quiet,
+                       export_to=Path(args.export) if args.export else None)
+
+
 def build_parser() -> argparse.ArgumentParser:
     cfg = settings.load()
     parser = argparse.ArgumentParser(prog="tsqa", description=__doc__)
@@ -145,6 +155,21 @@ def build_parser() -> argparse.ArgumentParser:
 
     pub = sub.add_parser("publish", help="publish the working warehouse if its own dbt build and validation passed")
     pub.set_defaults(func=_cmd_publish)
+
+    spark_build = sub.add_parser(
+        "spark-build", help="dbt build of TSQA_RAW_DIR on a local Apache Spark, in this process (needs Java 17); "
+                            "no GX gate, extracts or publish: dbt's data tests and the reconciliation are the gate")
+    spark_build.add_argument("--select", nargs="+", help="dbt node selection (default: every node)")
+    spark_build.add_argument("--exclude", nargs="+", help="dbt nodes to leave out")
+    spark_build.add_argument("--indirect-selection", choices=["eager", "cautious", "buildable", "empty"],
+                             help="dbt's rule for the tests of selected nodes (default: dbt's, eager)")
+    spark_build.add_argument("--target-path", default=str(settings.PROJECT_DIR / "target" / "spark-build"),
+                             help="dbt artefacts and logs; Spark's metastore and warehouse in <it>/spark "
+                                  "(TSQA_SPARK_DIR overrides)")
+    spark_build.add_argument("--quiet", action="store_true", help="only errors")
+    spark_build.add_argument("--export", metavar="FOLDER",
+                             help="afterwards, write every table and view as Parquet to FOLDER/<schema>/<name>/")
+    spark_build.set_defaults(func=_cmd_spark_build)
 
     demo = sub.add_parser("demo", help="generate sample data into TSQA_RAW_DIR, then the gated build")
     demo.add_argument("--scale", type=float, default=1.0)

@@ -7,15 +7,26 @@
 {{ config(materialized='table') }}
 -- depends_on: {{ reference_table('experiments') }}
 
+{% set row_joins %}
+    -- the experiments whose planned_split names variants, and each planned variant (once)
+    left join (
+        select distinct experiment_id as planned_experiment_id
+        from {{ ref('stg_raw__experiment_variants') }}
+    ) as planned_experiment on landed_row.experiment_id = planned_experiment.planned_experiment_id
+    left join (
+        select distinct
+            experiment_id as planned_variant_experiment_id,
+            variant as planned_variant
+        from {{ ref('stg_raw__experiment_variants') }}
+    ) as planned on landed_row.experiment_id = planned.planned_variant_experiment_id
+        and landed_row.variant = planned.planned_variant
+{% endset %}
+
 {% set row_checks %}
     -- a variant the experiment's planned_split does not name is a duplicate_conflict,
     -- as raw_contract.md says
-    when experiment_id in (
-        select experiment_id from {{ ref('stg_raw__experiment_variants') }}
-    ) and not exists (
-        select 1 from {{ ref('stg_raw__experiment_variants') }} as planned
-        where planned.experiment_id = landed_row.experiment_id and planned.variant = landed_row.variant
-    ) then 'duplicate_conflict'
+    when planned_experiment.planned_experiment_id is not null and planned.planned_variant is null
+        then 'duplicate_conflict'
 {% endset %}
 
-{{ staging_rows('experiment_assignments', row_checks=row_checks) }}
+{{ staging_rows('experiment_assignments', row_checks=row_checks, row_joins=row_joins) }}

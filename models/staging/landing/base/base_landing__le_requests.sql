@@ -5,7 +5,7 @@
 
 {% set row_checks %}
     -- ISO 3166-1 alpha-2
-    when not regexp_full_match(country, '[A-Z]{2}') then 'bad_enum'
+    when not {{ tsqa_full_match('country', '[A-Z]{2}') }} then 'bad_enum'
     when accounts_specified < 1 then 'out_of_range'
     when accounts_specified > {{ var("max_accounts_specified") }} then 'out_of_range'
     -- outcome and responded_at are null while open, required otherwise

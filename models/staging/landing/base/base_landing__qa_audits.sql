@@ -12,15 +12,20 @@
     when qa_action = 'approve' and qa_policy_code is not null then 'out_of_range'
 {% endset %}
 
-{% set version_checks %}
-    -- an audit before its decision (the decision's current version)
-    when exists (
-        select 1 from {{ ref('base_landing__moderation_decisions') }} as decision
-        where
-            decision._status = 'current'
-            and decision.decision_id = versions.decision_id
-            and versions.audited_at < decision.decided_at
-    ) then 'out_of_range'
+{% set version_joins %}
+    left join (
+        -- the decision's current version (one per decision_id)
+        select
+            decision_id as current_decision_id,
+            decided_at as current_decided_at
+        from {{ ref('base_landing__moderation_decisions') }}
+        where _status = 'current'
+    ) as decision on versions.decision_id = decision.current_decision_id
 {% endset %}
 
-{{ staging_rows('qa_audits', row_checks=row_checks, version_checks=version_checks) }}
+{% set version_checks %}
+    -- an audit before its decision (the decision's current version)
+    when versions.audited_at < decision.current_decided_at then 'out_of_range'
+{% endset %}
+
+{{ staging_rows('qa_audits', row_checks=row_checks, version_checks=version_checks, version_joins=version_joins) }}

@@ -1,0 +1,337 @@
+"""The same project on Apache Spark gives the same warehouse as on DuckDB (issue 17).
+
+One landing folder, built once on each engine per session: the generator's sample at
+a small scale (SCALE: about 700 files; the Spark build of everything it selects takes
+a few minutes on 2 cores), plus bad drops adapted from tests/test_bad_inputs.py (broken
+quoting, a quote left open to the end of the file, invalid UTF-8, wrong column counts,
+a header repeated further down, a misplaced file, schema drift, bad numbers, dates,
+timestamps and enums, missing values, exact and conflicting duplicates, an empty and a
+header-only file, a Parquet file with an extra column, a file cut mid-line).
+
+- DuckDB: `dbt build` as everywhere in the suite (tests/conftest.py Warehouse).
+- Spark: `tsqa spark-build` in its own process (local Spark, Java 17), which exports
+  every table and view of the project's schemas as Parquet afterwards; the comparison
+  reads those files, so the test process never starts a JVM.
+
+Compared: every table of the DuckDB warehouse's schemas that Spark built too, as
+multisets of rows (numbers to 1e-9, timestamps to the microsecond), with an explicit
+list of what must be there (landing, staging, quarantine, reconciliation); marts are
+compared wherever both engines built them (MARTS_REQUIRED lists the ones that must).
+Two columns are engine-specific and left out: `_row_fingerprint` (a hash compared only
+for equality within one engine: DuckDB's md5_number, Spark's md5 text) and `_staged_at`
+(the time of the run).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import math
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from tests.conftest import CONTRACT_COLUMNS, Landing, Warehouse
+from tsqa.settings import PROJECT_DIR
+
+#: Sample scale: about 13,000 rows in 703 files; measured with `tsqa spark-build` on
+#: 2 shared cores (README, "Apache Spark").
+SCALE = 0.05
+AS_OF = "2026-11-01T00:00:00Z"
+SALT = "parity-test-salt-3f9c"
+#: What the comparison leaves out (see the module docstring).
+ENGINE_SPECIFIC = {"_row_fingerprint", "_staged_at"}
+#: Schemas built by the landing half of the project, each table of which must be on
+#: both engines with the same rows.
+ENTITIES = list(CONTRACT_COLUMNS)
+REQUIRED = (
+    [f"landing.landing__{e}" for e in ENTITIES]
+    + [f"staging.base_landing__{e}" for e in ENTITIES]
+    + [f"staging.stg_landing__{e}" for e in ENTITIES]
+    + [f"quarantine.{e}" for e in ENTITIES]
+    + ["quarantine.reconciliation"]
+)
+#: Marts that must build on Spark too; empty until intermediate/marts are portable
+#: (issue 17's other half), then every mart.
+MARTS_REQUIRED: list[str] = []
+#: What both engines build: landing, staging (base and stg views), quarantine and their parents.
+SELECT = ["+quarantine", "path:models/staging/landing"]
+#: DuckDB-only bookkeeping (the publish gate's marker, the incremental run log).
+DUCKDB_ONLY = {"landing.tsqa_build_marker", "landing.tsqa_model_runs"}
+
+DECISION_HEADER = ",".join(CONTRACT_COLUMNS["moderation_decisions"])
+D = {"decision_id": "PD1", "content_id": "PC1", "user_id": "PU1", "queue_code": "video_general",
+     "moderator_id": "M0001", "action": "approve", "policy_code": None, "content_type": "video",
+     "market": "IE", "decided_at": "2026-10-01T11:00:00Z", "handle_time_s": "20"}
+
+
+def line(decision_id: str, **changes: str | None) -> str:
+    row = {**D, "decision_id": decision_id, "content_id": "C" + decision_id, **changes}
+    return ",".join("" if row[c] is None else str(row[c]) for c in CONTRACT_COLUMNS["moderation_decisions"])
+
+
+def add_bad_drops(landing: Landing) -> None:
+    """Bad files adapted from tests/test_bad_inputs.py, named after the sample's last
+    day so that they are the newest versions."""
+    decisions = "moderation_decisions"
+
+    def raw(name: str, content: bytes, entity: str = decisions) -> None:
+        landing.raw(entity, name, content)
+
+    raw("moderation_decisions_2026-10-30_x1.csv", ("\n".join([
+        DECISION_HEADER, line("PD3"), line("PD4") + ",extra", "PD5,C5,U5,video_general", line("PD6"),
+    ]) + "\n").encode())                                                      # wrong column counts
+    raw("moderation_decisions_2026-10-30_x2.csv", ("\n".join([
+        DECISION_HEADER, line("PD7", content_id='"C7"x'), line("PD8"), line("PD9", content_id='"C9'), line("PD10"),
+    ]) + "\n").encode())                                                      # broken / unterminated quotes
+    raw("moderation_decisions_2026-10-30_x3.csv",
+        (DECISION_HEADER + "\n" + line("PD11") + "\n").encode()
+        + line("PD12", market="F\xe9").encode("latin-1") + b"\n" + (line("PD13") + "\n").encode())  # bad UTF-8
+    swapped = DECISION_HEADER.replace("content_id,user_id", "user_id,content_id")
+    raw("moderation_decisions_2026-10-30_x4.csv", (DECISION_HEADER + "\n" + line("PD14") + "\n" + swapped + "\n"
+        + line("PD15", content_id="U-SECRET", user_id="C15") + "\n").encode())  # header repeated further down
+    raw("moderation_decisions_2026-10-30_x5.csv", ("\n".join([
+        DECISION_HEADER,
+        line("PD16", handle_time_s="12,5 s"), line("PD17", handle_time_s="NaN"),       # 12 fields; not a number
+        line("PD18", decided_at="2026-10-01T11:00:00"),                                 # naive timestamp
+        line("PD19", decided_at="2026-13-01T11:00:00Z"),                                # no month 13
+        line("PD20", decided_at="01/10/2026 11:00"),                                    # not ISO 8601
+        line("PD21", decided_at="2026-10-01T04:00:00-07:00"),                           # valid, to UTC
+        line("PD22", decided_at="2026-10-01 04:00z"),                                   # lower-case z: DuckDB refuses
+        line("PD23", decided_at="2026-11-01T00:00:01Z"),                                # after TSQA_AS_OF
+        line("PD24", content_id=None), line("PD25", action="remove"),                   # missing required
+        line("PD26", market="   "), line("PD27", action="delete_forever"),              # blank, bad enum
+        line("PD28", moderator_id="=cmd()"), line("PD29", handle_time_s="1e999"),       # formula, overflow
+        line("PD30", handle_time_s="-5"), line("PD31", handle_time_s=" 7.5 "),          # range, blanks
+        line("PD32", content_id='"multi\nline"'),                                       # a quoted line break
+        line("PD33"), line("PD33"), line("PD34"), line("PD34", handle_time_s="21"),     # duplicates
+        line("PD35", decided_at="2026-10-01 04:00Z"),                                   # valid: no seconds
+    ]) + "\n").encode())
+    raw("moderation_decisions_2026-10-30_x6.csv", b"")                                   # empty
+    raw("moderation_decisions_2026-10-30_x7.csv", (DECISION_HEADER + "\n").encode())      # header only
+    raw("moderation_decisions_2026-10-30_x8.csv",
+        (DECISION_HEADER + "\n" + line("PD36") + "\n" + line("PD37")[:-2]).encode())     # cut mid-line
+    raw("moderation_decisions_2026-10-30_x9.csv", ("\n".join([
+        DECISION_HEADER + ",extra_column", line("PD38") + ",x"]) + "\n").encode())        # schema drift
+    raw("escalations_2026-10-30_x1.csv", ("escalation_id,created_at,source,severity,queue_code,request_id,status,"
+        "resolved_at,mitigated_at,root_cause_code\n" + line("PD39", user_id="U-SECRET-6") + "\n").encode(),
+        entity="escalations")                                                             # a misplaced file
+    raw("policy_changes_2026-10-30_x1.csv", b'policy_code,version,effective_at,change_type,summary\n'
+        b'MS-01,v9,2026-10-01T00:00:00Z,clarification,"Clarified "nudity" examples\n', entity="policy_changes")
+    table = pa.table({c: pa.array([line("PD40").split(",")[i] or None], pa.string())
+                      for i, c in enumerate(CONTRACT_COLUMNS["moderation_decisions"])})
+    pq.write_table(table.append_column("extra", pa.array(["x"])),
+                   landing.root / decisions / "moderation_decisions_2026-10-30_x10.parquet")
+
+
+@pytest.fixture(scope="module")
+def landing(tmp_path_factory: pytest.TempPathFactory) -> Landing:
+    from tsqa.generate import generate
+
+    folder = Landing(tmp_path_factory.mktemp("parity") / "raw")
+    generate(folder.root, scale=SCALE, seed=7, progress=False)
+    add_bad_drops(folder)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def duckdb_warehouse(landing: Landing) -> Warehouse:
+    built = Warehouse(landing.root.parent / "duckdb", landing, as_of=AS_OF)
+    built.salt = SALT
+    built.build(*SELECT, *[m.split(".")[1] for m in MARTS_REQUIRED])
+    return built
+
+
+def spark_build(landing: Landing, folder: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "TSQA_RAW_DIR": str(landing.root), "TSQA_PII_SALT": SALT, "TSQA_AS_OF": AS_OF,
+           "TSQA_SPARK_DIR": str(folder / "spark")}
+    env.pop("TSQA_DBT_TARGET", None)
+    return subprocess.run(
+        [sys.executable, "-m", "tsqa.cli", "spark-build", "--select", *SELECT, "--indirect-selection", "cautious",
+         *[m.split(".")[1] for m in MARTS_REQUIRED], "--target-path", str(folder / "target"),
+         "--export", str(folder / "export")],
+        cwd=PROJECT_DIR, env=env, capture_output=True, text=True, timeout=3600)
+
+
+@pytest.fixture(scope="module")
+def spark(landing: Landing) -> Path:
+    """The Spark build's tables as Parquet (export folder)."""
+    if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
+        pytest.fail("Java 17 is needed for the Spark build: `make test` installs Debian's "
+                    "openjdk-17-jre-headless when it may; else install it or set JAVA_HOME")
+    folder = landing.root.parent / "spark"
+    result = spark_build(landing, folder)
+    # the build's own output, kept beside its target folder (the key must not be in it)
+    (folder / "spark-build.out").write_text(result.stdout + result.stderr)
+    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
+    return folder
+
+
+def spark_tables(spark: Path) -> dict[str, Path]:
+    export = spark / "export"
+    return {f"{s.name}.{t.name}": t for s in export.iterdir() for t in s.iterdir()}
+
+
+def duckdb_tables(warehouse: Warehouse) -> list[str]:
+    return [f"{s}.{t}" for s, t in warehouse.query(
+        "select table_schema, table_name from information_schema.tables "
+        "where table_catalog = current_database() order by 1, 2")]
+
+
+def _value(v: object) -> object:
+    if isinstance(v, decimal.Decimal):
+        return float(v)
+    if isinstance(v, dt.datetime) and v.tzinfo is not None:
+        return v.astimezone(dt.timezone.utc).replace(tzinfo=None)
+    return v
+
+
+def _sort_key(row: tuple) -> tuple:
+    # numbers rounded for ordering only (two engines' last bits may differ)
+    return tuple((0, "") if v is None else (1, round(v, 6)) if isinstance(v, float) else (1, str(v)) for v in row)
+
+
+def _equal(a: object, b: object) -> bool:
+    if isinstance(a, float) or isinstance(b, float):
+        if a is None or b is None:
+            return a is b
+        if math.isnan(a) and math.isnan(b):   # type: ignore[arg-type]
+            return True
+        return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9)  # type: ignore[arg-type]
+    return a == b
+
+
+def compare(warehouse: Warehouse, spark: Path, name: str) -> list[str]:
+    """Differences between the DuckDB table and Spark's export of it (empty: equal)."""
+    schema, table = name.split(".")
+    with duckdb.connect(str(warehouse.path), read_only=True) as con:
+        columns = [c for (c,) in con.execute(
+            "select column_name from information_schema.columns where table_schema = ? and table_name = ? "
+            "order by ordinal_position", [schema, table]).fetchall() if c not in ENGINE_SPECIFIC]
+        quoted = ", ".join(f'"{c}"' for c in columns)
+        ours = con.execute(f'select {quoted} from "{schema}"."{table}"').fetchall()
+        spark_columns = [row[0] for row in con.execute(
+            "describe select * from read_parquet(?)", [str(spark_tables(spark)[name] / "*.parquet")]).fetchall()]
+        if sorted(spark_columns) != sorted(columns + [c for c in spark_columns if c in ENGINE_SPECIFIC]):
+            return [f"{name}: columns differ: duckdb {columns}, spark {spark_columns}"]
+        theirs = con.execute(f"select {quoted} from read_parquet(?)",
+                             [str(spark_tables(spark)[name] / "*.parquet")]).fetchall()
+    ours = sorted((tuple(_value(v) for v in r) for r in ours), key=_sort_key)
+    theirs = sorted((tuple(_value(v) for v in r) for r in theirs), key=_sort_key)
+    if len(ours) != len(theirs):
+        return [f"{name}: {len(ours)} rows on DuckDB, {len(theirs)} on Spark"]
+    problems = []
+    for a, b in zip(ours, theirs):
+        if not all(_equal(x, y) for x, y in zip(a, b)):
+            problems.append(f"{name}: duckdb {dict(zip(columns, a))}\n      spark  {dict(zip(columns, b))}")
+            if len(problems) >= 3:
+                break
+    return problems
+
+
+def test_spark_builds_every_required_table(duckdb_warehouse: Warehouse, spark: Path) -> None:
+    built = set(spark_tables(spark))
+    ours = set(duckdb_tables(duckdb_warehouse))
+    assert [t for t in REQUIRED + MARTS_REQUIRED if t not in built] == []
+    assert [t for t in REQUIRED + MARTS_REQUIRED if t not in ours] == []
+
+
+def test_every_table_built_on_both_engines_has_the_same_rows(duckdb_warehouse: Warehouse, spark: Path) -> None:
+    both = [t for t in duckdb_tables(duckdb_warehouse) if t in spark_tables(spark) and t not in DUCKDB_ONLY]
+    assert set(REQUIRED) <= set(both)
+    problems = [p for name in both for p in compare(duckdb_warehouse, spark, name)]
+    assert problems == [], "\n".join(problems[:20])
+
+
+def test_the_reconciliation_balances_on_spark(spark: Path, landing: Landing) -> None:
+    rows = duckdb.sql(f"select entity, source_file, raw_rows, landed_rows, is_balanced from read_parquet("
+                      f"'{spark_tables(spark)['quarantine.reconciliation']}/*.parquet')").fetchall()
+    assert [r for r in rows if not r[4]] == []
+    files = {(p.parent.name, p.name) for p in landing.root.glob("*/*") if p.suffix in (".csv", ".parquet")}
+    assert {(r[0], r[1]) for r in rows} == files
+    assert sum(r[2] for r in rows) > 10_000
+
+
+def test_bad_drops_are_quarantined_with_their_reasons_on_spark(spark: Path) -> None:
+    """Not only equal on both engines: the bad drops are set aside, each for its reason
+    (so the parity above is not the parity of two empty quarantines)."""
+    table = spark_tables(spark)["staging.base_landing__moderation_decisions"]
+    found = dict(duckdb.sql(
+        f"select _source_file || ':' || _line, coalesce(_reason, _status) from read_parquet('{table}/*.parquet') "
+        "where _source_file like '%2026-10-30_x%'").fetchall())
+    expected = {
+        "moderation_decisions_2026-10-30_x1.csv:3": "wrong_column_count",
+        "moderation_decisions_2026-10-30_x1.csv:4": "wrong_column_count",
+        "moderation_decisions_2026-10-30_x2.csv:2": "broken_quotes",
+        "moderation_decisions_2026-10-30_x2.csv:4": "broken_quotes",
+        "moderation_decisions_2026-10-30_x2.csv:5": "broken_quotes",
+        "moderation_decisions_2026-10-30_x3.csv:3": "bad_encoding",
+        "moderation_decisions_2026-10-30_x4.csv:3": "schema_mismatch",
+        "moderation_decisions_2026-10-30_x4.csv:4": "schema_mismatch",
+        "moderation_decisions_2026-10-30_x5.csv:2": "wrong_column_count",
+        "moderation_decisions_2026-10-30_x5.csv:3": "unparseable",
+        "moderation_decisions_2026-10-30_x5.csv:4": "bad_timestamp",
+        "moderation_decisions_2026-10-30_x5.csv:5": "bad_timestamp",
+        "moderation_decisions_2026-10-30_x5.csv:6": "bad_timestamp",
+        "moderation_decisions_2026-10-30_x5.csv:8": "bad_timestamp",
+        "moderation_decisions_2026-10-30_x5.csv:9": "out_of_range",
+        "moderation_decisions_2026-10-30_x5.csv:10": "missing_required",
+        "moderation_decisions_2026-10-30_x5.csv:11": "missing_required",
+        "moderation_decisions_2026-10-30_x5.csv:12": "missing_required",
+        "moderation_decisions_2026-10-30_x5.csv:13": "bad_enum",
+        "moderation_decisions_2026-10-30_x5.csv:14": "bad_value",
+        "moderation_decisions_2026-10-30_x5.csv:15": "unparseable",
+        "moderation_decisions_2026-10-30_x5.csv:16": "out_of_range",
+        "moderation_decisions_2026-10-30_x5.csv:21": "exact_duplicate",
+        "moderation_decisions_2026-10-30_x5.csv:22": "superseded",
+        "moderation_decisions_2026-10-30_x8.csv:3": "truncated",
+        "moderation_decisions_2026-10-30_x9.csv:2": "schema_mismatch",
+        "moderation_decisions_2026-10-30_x10.parquet:1": "schema_mismatch",
+    }
+    assert {k: found.get(k) for k in expected} == expected
+    # the multi-line record is one row, at the line it starts on (a line break in a code is
+    # bad_value); the line after it is the next row
+    assert found["moderation_decisions_2026-10-30_x5.csv:18"] == "bad_value"
+    assert "moderation_decisions_2026-10-30_x5.csv:19" not in found
+    assert found["moderation_decisions_2026-10-30_x5.csv:24"] in ("current", "orphan_reference")
+
+
+def test_the_key_is_in_no_file_of_the_spark_build(spark: Path) -> None:
+    """TSQA_PII_SALT reaches the Python function only: not the compiled SQL, dbt's
+    target folder, its logs, the build's output, or Spark's metastore and warehouse."""
+    assert (spark / "target" / "logs" / "dbt.log").exists() and list((spark / "target").rglob("*.sql"))
+    needle = SALT.encode()
+    leaks = [str(p) for p in spark.rglob("*") if p.is_file() and needle in p.read_bytes()]
+    assert leaks == []
+
+
+def test_pseudonyms_are_equal_across_engines(duckdb_warehouse: Warehouse, spark: Path) -> None:
+    """The same user key on both engines (so a user is the same person across them),
+    and it is the keyed hash of the raw id, not the raw id."""
+    table = spark_tables(spark)["staging.base_landing__moderation_decisions"]
+    theirs = dict(duckdb.sql(f"select decision_id, user_id from read_parquet('{table}/*.parquet') "
+                             "where decision_id = 'PD3'").fetchall())
+    ours = dict(duckdb_warehouse.query("select decision_id, user_id from staging.base_landing__moderation_decisions "
+                                       "where decision_id = 'PD3'"))
+    assert theirs == ours and len(theirs["PD3"]) == 32 and theirs["PD3"] != "PU1"
+
+
+@pytest.mark.parametrize("value", ["U1", "user-00042", "émilie@example.com", "a|b", "  spaced ", "名前"])
+def test_spark_pseudonym_is_the_duckdb_pseudonym(value: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The Python function Spark calls gives byte for byte what DuckDB's macro gives
+    (its SQL, as the DuckDB build runs it, with the key as the plugin sets it)."""
+    from tsqa.spark import pseudonym
+
+    monkeypatch.setenv("TSQA_PII_SALT", SALT)
+    con = duckdb.connect()
+    con.execute("set variable tsqa_pii_salt = ?", [SALT])
+    ours = con.execute("select left(sha256(getvariable('tsqa_pii_salt') || '|' || ?), 32)", [value]).fetchone()[0]
+    assert pseudonym(value) == ours
+    assert pseudonym(None) is None

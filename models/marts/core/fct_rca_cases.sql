@@ -22,7 +22,8 @@ select
     rca_cases.root_cause_code,
     rca_cases.owner_team,
     rca_cases.status,
-    {{ tsqa.date_diff('second', 'rca_cases.opened_at', 'coalesce(rca_cases.closed_at, as_of.as_of)') }} / 86400.0 as days_open,
+    {{ tsqa.date_diff('second', 'rca_cases.opened_at', 'coalesce(rca_cases.closed_at, as_of.as_of)') }}
+    / 86400.0 as days_open,
     rca_cases.source_file
 from rca_cases
 cross join as_of

@@ -19,7 +19,7 @@ WAREHOUSE = $${TSQA_DUCKDB_PATH:-warehouse/tsqa.duckdb}
 help:
 	@echo "make demo    - set up, generate sample data, build, validate, publish (the main job)"
 	@echo "make test    - the whole test suite: SQL lint + pytest (dbt builds, GX, browser, extracts)"
-	@echo "make lint    - SQLFluff on every model and analysis (LINT_JOBS=2 processes)"
+	@echo "make lint    - SQLFluff on every model and analysis with SQL of its own"
 	@echo "make build   - gated build of TSQA_RAW_DIR into TSQA_DUCKDB_PATH (ARGS='--verbose', '--full-refresh')"
 	@echo "make spark   - the same dbt project built on a local Apache Spark (needs Java 17; ARGS='--select ...')"
 	@echo "make report  - the Monthly Quality Report page (MONTH=2026-09; default: latest complete month; ARGS=--pdf)"
@@ -97,12 +97,7 @@ analysis: setup
 # only macro calls (landing__*, quarantine__*: `{{ landing_select(...) }}`) is left out:
 # SQLFluff ignores violations in templated areas, so all it did there was render and
 # parse some 20 KB of macro output each (the macros' SQL runs in every dbt build).
-# The base_landing__* models are left out too: since the Spark port (macros/staging_rows.sql
-# dispatches its engine differences), SQLFluff 4.4's dbt templater stops on each of them with
-# "Internal error. Trace template output does not match expected format" (its tracer, not a
-# lint finding). Their own SQL is a few CASE lines of checks; dbt compiles and runs them in
-# every build, and their unit tests (models/staging/landing/base/_base__unit_tests.yml) check them.
-LINT_FILES = $(shell for f in $$(find models analyses -name '*.sql' -not -name 'base_landing__*' | sort); do \
+LINT_FILES = $(shell for f in $$(find models analyses -name '*.sql' | sort); do \
     grep -qvE '^[[:space:]]*(\{\{.*\}\}|\{\#.*|--.*)?[[:space:]]*$$' $$f && echo $$f; done)
 lint: setup
 	$(RUN) sqlfluff lint --processes 2 $(LINT_FILES)

@@ -332,8 +332,10 @@ from referenced
 {% macro tsqa_bad_code(column) -%}
     {#- A code or id column holding a control character (NUL, tab, line break, ...) or
         starting like a spreadsheet formula (= + - @): never a real code, and a formula
-        must not reach a mart, an extract or a spreadsheet (`bad_value`). -#}
-    {{ tsqa_search(column, '[\x00-\x1f\x7f]') }} or {{ tsqa_search(column, '^\s*[=+\-@]') }}
+        must not reach a mart, an extract or a spreadsheet (`bad_value`). The pattern's
+        backslashes are doubled: a Jinja string literal would turn `\x00` into a NUL
+        character in the SQL text (which also stops SQLFluff's tracer). -#}
+    {{ tsqa_search(column, '[\\x00-\\x1f\\x7f]') }} or {{ tsqa_search(column, '^\s*[=+\-@]') }}
 {%- endmacro %}
 
 

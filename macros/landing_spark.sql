@@ -52,7 +52,7 @@
     {%- for f in parquet_files -%}
         {#- a file's columns, from its footer (nested columns are not checked here: Spark
             casts them to text, and they fail the type checks of staging) -#}
-        {%- set names = run_query("select * from parquet.`" ~ f ~ "` limit 0").column_names | list -%}
+        {%- set names = run_query("select * from parquet.`" ~ spark_path(f) ~ "` limit 0").column_names | list -%}
         {%- if names | sort != columns | sort -%}{%- do drifted_parquet.append(f) -%}{%- endif -%}
         {%- for name in names -%}{%- do parquet_columns.update({name: true}) -%}{%- endfor -%}
     {%- endfor -%}
@@ -63,14 +63,12 @@
 -- and CR); a line's position: its file's block offset, then its order in the block
 csv_text as (
     select
-        _metadata.file_name as file_name,
+        {{ spark_file_name() }} as file_name,
         _metadata.file_block_start as block_start,
         monotonically_increasing_id() as block_order,
         value as text
-    from text.`{{ folder }}/*.csv`
-    where _metadata.file_name in (
-        {%- for f in csv_files %}{{ tsqa_literal(f.rsplit("/", 1)[1]) }}{{ ", " if not loop.last }}{% endfor -%}
-    )
+    from text.`{{ spark_path(folder) }}/*.csv`
+    where {{ spark_source_path() }} in {{ tsqa_in_list(csv_files) }}
 ),
 
 csv_physical as (
@@ -251,26 +249,24 @@ parquet_rows as (
         {% if c not in parquet_columns -%}
         cast(null as string) as {{ c }},
         {%- elif drifted_parquet -%}
-        case when _metadata.file_name not in ({% for f in drifted_parquet %}{{ tsqa_literal(f.rsplit("/", 1)[1]) }}{{ ", " if not loop.last }}{% endfor %})
+        case when {{ spark_file_name() }} not in ({% for f in drifted_parquet %}{{ tsqa_literal(f.rsplit("/", 1)[1]) }}{{ ", " if not loop.last }}{% endfor %})
             then cast({{ c }} as string) end as {{ c }},
         {%- else -%}
         cast({{ c }} as string) as {{ c }},
         {%- endif %}
         {% endfor -%}
-        concat({{ tsqa_literal(parquet_folder ~ "/") }}, _metadata.file_name) as filename,
+        {{ spark_source_path() }} as filename,
         'parquet' as file_format,
         _metadata.row_index + 1 as line,
         {% if drifted_parquet -%}
-        case when _metadata.file_name in ({% for f in drifted_parquet %}{{ tsqa_literal(f.rsplit("/", 1)[1]) }}{{ ", " if not loop.last }}{% endfor %})
+        case when {{ spark_file_name() }} in ({% for f in drifted_parquet %}{{ tsqa_literal(f.rsplit("/", 1)[1]) }}{{ ", " if not loop.last }}{% endfor %})
             then 'schema_mismatch' end as malformed_reason,
         {%- else -%}
         cast(null as string) as malformed_reason,
         {%- endif %}
         cast(null as string) as raw_line
-    from parquet.`{{ parquet_folder }}/*.parquet`
-    where _metadata.file_name in (
-        {%- for f in parquet_files %}{{ tsqa_literal(f.rsplit("/", 1)[1]) }}{{ ", " if not loop.last }}{% endfor -%}
-    )
+    from parquet.`{{ spark_path(parquet_folder) }}/*.parquet`
+    where {{ spark_source_path() }} in {{ tsqa_in_list(parquet_files) }}
 ),
 {%- else %}
 parquet_rows as (
@@ -296,4 +292,33 @@ all_rows as (
         cast(null as string) as malformed_reason,
         cast(null as string) as raw_line
     where false
+{%- endmacro %}
+
+
+{% macro spark_path(path) -%}
+    {#- `path` written inside a backtick-quoted Spark path (text.`...`, parquet.`...`), read
+        literally: Hadoop takes a path as a glob pattern, so each pattern character
+        (\ [ ] { } * ?) is escaped with a backslash, and a backtick is doubled (the
+        quoting of a Spark identifier). -#}
+    {%- set escaped = namespace(text="") -%}
+    {%- for ch in path -%}
+        {%- set escaped.text = escaped.text ~ ("\\" ~ ch if ch in "\\[]{}*?" else ("``" if ch == "`" else ch)) -%}
+    {%- endfor -%}
+    {{- escaped.text -}}
+{%- endmacro %}
+
+
+{% macro spark_source_path() -%}
+    {#- The path of the file a row was read from, as the listing names it. Spark gives it
+        as a URI (file:/...), percent-encoded: `+` is only ever a literal plus there, so
+        it is protected before url_decode (which would make it a blank). A read is
+        restricted to the listed paths with this: a glob `<folder>/*.csv` also matches a
+        sub-folder named `x.csv`, whose files Spark would read. -#}
+    regexp_replace(url_decode(replace(_metadata.file_path, '+', '%2B')), '^file:(//)?', '')
+{%- endmacro %}
+
+
+{% macro spark_file_name() -%}
+    {#- The name of the file a row was read from (decoded, see spark_source_path). -#}
+    substring_index({{ spark_source_path() }}, '/', -1)
 {%- endmacro %}

@@ -125,25 +125,60 @@ def add_bad_drops(landing: Landing) -> None:
         entity="escalations")                                                             # a misplaced file
     raw("policy_changes_2026-10-30_x1.csv", b'policy_code,version,effective_at,change_type,summary\n'
         b'MS-01,v9,2026-10-01T00:00:00Z,clarification,"Clarified "nudity" examples\n', entity="policy_changes")
-    table = pa.table({c: pa.array([line("PD40").split(",")[i] or None], pa.string())
-                      for i, c in enumerate(CONTRACT_COLUMNS["moderation_decisions"])})
-    pq.write_table(table.append_column("extra", pa.array(["x"])),
+    def parquet(decision_id: str) -> pa.Table:
+        return pa.table({c: pa.array([line(decision_id).split(",")[i] or None], pa.string())
+                         for i, c in enumerate(CONTRACT_COLUMNS["moderation_decisions"])})
+
+    pq.write_table(parquet("PD40").append_column("extra", pa.array(["x"])),
                    landing.root / decisions / "moderation_decisions_2026-10-30_x10.parquet")
+    # hostile names (the landing root's own name is hostile too, see `landing`): each
+    # file is read literally, by exactly its listed path, on both engines
+    raw(HOSTILE_CSV, (DECISION_HEADER + "\n" + line("PD41") + "\n").encode())
+    pq.write_table(parquet("PD42"), landing.root / decisions / HOSTILE_PARQUET)
+    # sub-folders named like landing files, left out of the listing by
+    # TSQA_LANDING_IGNORE, holding files of the listed files' names: none of their rows
+    # may be read (Spark's glob <folder>/*.csv matches such a folder and reads inside it)
+    for sub, name in (("decoy.csv", HOSTILE_CSV), ("decoy.parquet", HOSTILE_PARQUET),
+                      ("decoy.csv", "moderation_decisions_2026-10-30_x8.csv")):
+        (landing.root / decisions / sub).mkdir(exist_ok=True)
+        if name.endswith(".csv"):
+            (landing.root / decisions / sub / name).write_text(DECISION_HEADER + "\n" + line("PD43") + "\n")
+        else:
+            pq.write_table(parquet("PD43"), landing.root / decisions / sub / name)
+
+
+#: File names Spark's readers take for glob patterns or URI parts, with a backtick (the
+#: quote of a Spark path) and a quote (of a SQL string). (A backslash in a path with
+#: glob characters is refused by the listing: tests/test_landing_paths.py.)
+HOSTILE_CSV = "moderation_decisions_2026-10-30_x11 a+b%20[1]{c,d}*?`'é,.csv"
+HOSTILE_PARQUET = "moderation_decisions_2026-10-30_x12 `select 1`[x]{y}%2B+.parquet"
+#: What both builds leave out of the listing: the decoy sub-folders above.
+IGNORE = "moderation_decisions/decoy.csv,moderation_decisions/decoy.parquet"
 
 
 @pytest.fixture(scope="module")
 def landing(tmp_path_factory: pytest.TempPathFactory) -> Landing:
     from tsqa.generate import generate
 
-    folder = Landing(tmp_path_factory.mktemp("parity") / "raw")
+    # the landing root's path holds glob characters, a backtick, a percent escape and a
+    # plus: a path is read literally on both engines (the builds themselves go beside it)
+    folder = Landing(tmp_path_factory.mktemp("parity") / "land[1]{a,b}*? `q` 100%20+" / "raw")
     generate(folder.root, scale=SCALE, seed=7, progress=False)
     add_bad_drops(folder)
     return folder
 
 
+class IgnoringWarehouse(Warehouse):
+    """A warehouse whose builds leave the decoy folders out of the listing (IGNORE)."""
+
+    @property
+    def env(self) -> dict[str, str]:
+        return {**super().env, "TSQA_LANDING_IGNORE": IGNORE}
+
+
 @pytest.fixture(scope="module")
 def duckdb_warehouse(landing: Landing) -> Warehouse:
-    built = Warehouse(landing.root.parent / "duckdb", landing, as_of=AS_OF)
+    built = IgnoringWarehouse(landing.root.parent.parent / "duckdb", landing, as_of=AS_OF)
     built.salt = SALT
     built.build(*SELECT, *[m.split(".")[1] for m in MARTS_REQUIRED])
     return built
@@ -151,7 +186,7 @@ def duckdb_warehouse(landing: Landing) -> Warehouse:
 
 def spark_build(landing: Landing, folder: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "TSQA_RAW_DIR": str(landing.root), "TSQA_PII_SALT": SALT, "TSQA_AS_OF": AS_OF,
-           "TSQA_SPARK_DIR": str(folder / "spark")}
+           "TSQA_SPARK_DIR": str(folder / "spark"), "TSQA_LANDING_IGNORE": IGNORE}
     env.pop("TSQA_DBT_TARGET", None)
     return subprocess.run(
         [sys.executable, "-m", "tsqa.cli", "spark-build", "--select", *SELECT, "--indirect-selection", "cautious",
@@ -166,7 +201,7 @@ def spark(landing: Landing) -> Path:
     if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
         pytest.fail("Java 17 is needed for the Spark build: `make test` installs Debian's "
                     "openjdk-17-jre-headless when it may; else install it or set JAVA_HOME")
-    folder = landing.root.parent / "spark"
+    folder = landing.root.parent.parent / "spark"
     result = spark_build(landing, folder)
     # the build's own output, kept beside its target folder (the key must not be in it)
     (folder / "spark-build.out").write_text(result.stdout + result.stderr)
@@ -254,7 +289,8 @@ def test_the_reconciliation_balances_on_spark(spark: Path, landing: Landing) -> 
     rows = duckdb.sql(f"select entity, source_file, raw_rows, landed_rows, is_balanced from read_parquet("
                       f"'{spark_tables(spark)['quarantine.reconciliation']}/*.parquet')").fetchall()
     assert [r for r in rows if not r[4]] == []
-    files = {(p.parent.name, p.name) for p in landing.root.glob("*/*") if p.suffix in (".csv", ".parquet")}
+    files = {(p.parent.name, p.name) for p in landing.root.glob("*/*")
+             if p.is_file() and p.suffix in (".csv", ".parquet")}
     assert {(r[0], r[1]) for r in rows} == files
     assert sum(r[2] for r in rows) > 10_000
 
@@ -301,6 +337,37 @@ def test_bad_drops_are_quarantined_with_their_reasons_on_spark(spark: Path) -> N
     assert found["moderation_decisions_2026-10-30_x5.csv:18"] == "bad_value"
     assert "moderation_decisions_2026-10-30_x5.csv:19" not in found
     assert found["moderation_decisions_2026-10-30_x5.csv:24"] in ("current", "orphan_reference")
+
+
+def test_hostile_paths_are_read_literally_on_spark(duckdb_warehouse: Warehouse, spark: Path) -> None:
+    """A landing root and file names with glob characters, backticks, quotes, percent
+    escapes and plus signs: each listed file is read under its own
+    name, and nothing from a decoy folder named like a landing file (rows PD43) is read
+    on either engine."""
+    table = spark_tables(spark)["staging.base_landing__moderation_decisions"]
+    wanted = "where decision_id in ('PD41', 'PD42', 'PD43')"
+    theirs = dict(duckdb.sql(f"select decision_id, _source_file from read_parquet('{table}/*.parquet') {wanted}")
+                  .fetchall())
+    ours = dict(duckdb_warehouse.query(
+        f"select decision_id, _source_file from staging.base_landing__moderation_decisions {wanted}"))
+    assert theirs == ours == {"PD41": HOSTILE_CSV, "PD42": HOSTILE_PARQUET}
+    landed = spark_tables(spark)["landing.landing__moderation_decisions"]
+    assert duckdb.sql(f"select count(*) from read_parquet('{landed}/*.parquet') where decision_id = 'PD43'"
+                      ).fetchall() == [(0,)]
+
+
+def test_what_spark_cannot_read_stops_the_build_by_name(tmp_path: Path) -> None:
+    """A name Spark's readers skip or cannot read is a listing problem with its fix (the
+    build stops before reading), not rows silently missing from the counts."""
+    from tsqa.spark import unreadable_on_spark
+
+    files = {"moderation_decisions": [str(tmp_path / "moderation_decisions" / n) for n in (
+        "_a.csv", ".b.parquet", "c:d.csv", "fine.csv")]}
+    problems = unreadable_on_spark(str(tmp_path), files)
+    assert [p.split(": ")[0].rsplit("/", 1)[1] for p in problems] == ["_a.csv", ".b.parquet", "c:d.csv"]
+    assert all("fix: rename" in p for p in problems)
+    assert "fix: move the landing folder" in unreadable_on_spark(str(tmp_path / "a:b"), {})[0]
+    assert unreadable_on_spark(str(tmp_path), {"x": [str(tmp_path / "x" / "fine.csv")]}) == []
 
 
 def test_the_key_is_in_no_file_of_the_spark_build(spark: Path) -> None:

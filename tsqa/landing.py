@@ -219,6 +219,10 @@ def list_landing(raw_dir: str | Path, ignore: str | None = None) -> Listing:
                 elif not entry.name.endswith(LANDING_SUFFIXES):
                     listing.problems.append(f"{path}: is not named *.csv or *.parquet (lower case); "
                                             "its rows would be in no count")
+                elif "\\" in path and any(c in path for c in "[*?"):
+                    listing.problems.append(f"{path}: has a backslash in a path with a glob character ([, * or ?): "
+                                            "DuckDB's reader then takes the backslash for a path separator and "
+                                            "cannot find the file; fix: rename it without the backslash")
                 elif entry_stat.st_nlink > 1:
                     listing.problems.append(f"{path}: is a hard link ({entry_stat.st_nlink} names for one file). "
                                             + HARD_LINK_FIX)

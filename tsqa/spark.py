@@ -26,6 +26,7 @@ kept under ``<target>/spark`` (TSQA_SPARK_DIR), never in the project root.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import sys
 import time
@@ -44,6 +45,31 @@ def pseudonym(value: str | None) -> str | None:
         return None
     key = os.environ.get("TSQA_PII_SALT") or DEV_PII_SALT
     return hashlib.sha256(f"{key}|{value}".encode()).hexdigest()[:32]
+
+
+def unreadable_on_spark(raw_dir: str, files: dict[str, list[str]]) -> list[str]:
+    """What Spark's file readers (Hadoop's file system) cannot read of a listing, each
+    with its fix; the listing's problems, so the build stops before reading anything:
+    - a path with ':' (Hadoop takes what comes before it for a URI scheme);
+    - a file whose name starts with '_' or '.' (Spark skips it as a hidden or metadata
+      file, even when named exactly: its rows would be in no count).
+    DuckDB reads both; tsqa/landing.py's listing is the same for both engines."""
+    root = os.path.realpath(raw_dir)
+    if ":" in root:
+        return [f"{root}: the landing folder's path has a ':', which Spark's file readers (Hadoop) cannot read; "
+                "fix: move the landing folder to a path without ':' (or build on DuckDB)"]
+    problems = []
+    for paths in files.values():
+        for path in paths:
+            name = os.path.basename(path)
+            if name.startswith(("_", ".")):
+                problems.append(f"{path}: Spark's file readers skip a file whose name starts with '{name[0]}' "
+                                "(a hidden or metadata file to Hadoop), so its rows would be in no count; "
+                                f"fix: rename it without the leading '{name[0]}' (or build on DuckDB)")
+            elif ":" in name:
+                problems.append(f"{path}: Spark's file readers (Hadoop) cannot read a file name with ':'; fix: rename "
+                                "it without ':' (or build on DuckDB)")
+    return problems
 
 
 def _profile_settings() -> dict[str, str]:
@@ -95,7 +121,9 @@ def register(spark: Any, identities: dict[str, tuple[int, ...]]) -> None:
         return landing
 
     def listing(raw_dir: str, ignore: str) -> str:
-        return _with_identities().listing_json(raw_dir, ignore)
+        found = json.loads(_with_identities().listing_json(raw_dir, ignore))
+        found["problems"] += unreadable_on_spark(raw_dir, found["files"])
+        return json.dumps(found)
 
     def file_facts(path: str) -> tuple[int, bool]:
         facts = _with_identities().file_facts(path)

@@ -299,3 +299,19 @@
     {#- dbt-spark's, with decimal literals as DOUBLE (spark_double_literals) -#}
     {{ return(dbt.spark__create_view_as(relation, tsqa.spark_double_literals(sql))) }}
 {%- endmacro %}
+
+
+{% macro spark__get_test_sql(main_sql, fail_calc, warn_if, error_if, limit) -%}
+    {#- dbt's data/singular test query, with decimal literals as DOUBLE (spark_double_literals):
+        a test's reference arithmetic follows the same literal rule as the models it checks -#}
+    {{ return(dbt.default__get_test_sql(tsqa.spark_double_literals(main_sql), fail_calc, warn_if, error_if, limit)) }}
+{%- endmacro %}
+
+
+{% macro spark__get_unit_test_sql(main_sql, expected_fixture_sql, expected_column_names) -%}
+    {#- dbt's unit test query (the model on its fixtures, and the expected rows), with decimal
+        literals as DOUBLE (spark_double_literals), as the model is built -#}
+    {{ return(dbt.default__get_unit_test_sql(tsqa.spark_double_literals(main_sql),
+                                             tsqa.spark_double_literals(expected_fixture_sql),
+                                             expected_column_names)) }}
+{%- endmacro %}

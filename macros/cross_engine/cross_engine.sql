@@ -29,8 +29,15 @@
     {#- Spark SQL has no lgamma: ln Gamma(x) for x > 0 by the Lanczos approximation
         (g = 7, 9 coefficients; error below 2e-15 absolute, or relative where |lgamma| > 1,
         against Python math.lgamma from 0.1 to 1e6). For
-        x < 0.5 the reflection ln(pi / |sin(pi x)|) - ln Gamma(1 - x). -#}
-    (case when ({{ x }}) < 0.5D then
+        x < 0.5 the reflection ln(pi / |sin(pi x)|) - ln Gamma(1 - x). At the integers 1 to
+        21, where Gamma(n) = (n - 1)! (factorial's range), ln of the exact factorial: 0 at
+        1 and 2 as DuckDB's lgamma (glibc), and glibc's own formula up to 7 (ln of the
+        product), so a chi-square p-value of even df (exp(-x/2 - lgamma(k + 1)) terms) is
+        the same double on both engines; the approximation gave ln Gamma(1) = 1e-16, a
+        last-bit difference. -#}
+    (case when ({{ x }}) = floor({{ x }}) and ({{ x }}) between 1 and 21 then
+        ln(cast(factorial(cast(({{ x }}) - 1 as int)) as double))
+    when ({{ x }}) < 0.5D then
         ln(pi() / abs(sin(pi() * ({{ x }})))) - {{ tsqa.spark__lanczos_lgamma('(1.0D - (' ~ x ~ '))') }}
     else {{ tsqa.spark__lanczos_lgamma(x) }} end)
 {%- endmacro %}

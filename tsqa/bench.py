@@ -19,6 +19,14 @@ day's drop back, and measures, each step `--runs` times in a fresh child process
   below: fct_qa_audits, mart_quality_monthly and mart_calibration_sessions in plain
   pandas from the same landing files), the yardstick of the full build (issue 18).
 
+With ``--spark-scale S`` it also builds the whole project (every seed, model, data
+test and unit test; no hold-back) at scale S on both engines, `--runs` times each,
+alternating: `dbt build --full-refresh` on DuckDB into a new warehouse, and `tsqa
+spark-build` on a local Spark session (Java 17) with a new metastore and warehouse, the
+Spark row beside the DuckDB row of the same landing folder (issue 17). ``--scales``
+with no value runs only that comparison; each part of BENCHMARKS.md is kept when its
+part is not run.
+
 It reports medians (seconds, rows/s, peak resident memory of the step's process tree,
 warehouse size), the ratios the targets are stated in, and the ten slowest models of
 the last full build, as a table on stdout and in BENCHMARKS.md. No test asserts any of
@@ -236,6 +244,67 @@ def bench_scale(scale: float, runs: int, workdir: Path, steps_wanted: tuple[str,
         "scale": scale, "rows": rows, "extra_rows": extra_rows, "steps": steps, "size_mb": statistics.median(sizes),
         "slowest": slowest, "runs": runs,
     }
+
+
+#: BENCHMARKS.md's section of the engine comparison (--spark-scale), kept when not run.
+SPARK_HEADING = "## Apache Spark beside DuckDB"
+
+
+def bench_engines(scale: float, runs: int, workdir: Path) -> dict[str, object]:
+    """The whole project built at ``scale`` on DuckDB and on Spark, ``runs`` times each
+    (alternating, each build from nothing in a fresh process)."""
+    from tsqa.generate import generate
+
+    root = workdir / f"engines{scale:g}"
+    raw = root / "raw"
+    if not (raw / "moderation_decisions").exists():
+        _log(f"engines, scale {scale:g}: generating sample data (seed 7)")
+        generate(raw, scale=scale, seed=7, progress=False)
+    rows = count_rows(raw)
+    log = root / "bench.log"
+    warehouse = root / "warehouse" / "tsqa.duckdb"
+    spark_target = root / "spark-target"
+    env = {"TSQA_RAW_DIR": str(raw), "TSQA_AS_OF": "2026-11-01T00:00:00Z"}
+    duckdb_env = {**env, "TSQA_DUCKDB_PATH": str(warehouse), "DBT_LOG_PATH": str(root / "logs")}
+    spark_env = {**env, "TSQA_SPARK_DIR": str(root / "spark"), "SPARK_LOCAL_IP": "127.0.0.1"}
+    dbt = [str(Path(sys.executable).with_name("dbt")), "build", "--full-refresh", "--target-path",
+           str(root / "target")]
+    spark = [sys.executable, "-m", "tsqa.cli", "spark-build", "--quiet", "--target-path", str(spark_target)]
+    steps = {"DuckDB": Step("whole project build"), "Spark": Step("whole project build")}
+    for run in range(1, runs + 1):
+        for engine, command, step_env, fresh in (("DuckDB", dbt, duckdb_env, warehouse.parent),
+                                                 ("Spark", spark, spark_env, root / "spark")):
+            shutil.rmtree(fresh, ignore_errors=True)
+            seconds, peak = measure(command, step_env, log)
+            steps[engine].seconds.append(seconds)
+            steps[engine].peak_mb.append(peak)
+            _log(f"engines, scale {scale:g}, run {run}/{runs}: {engine}: {seconds:.1f} s, peak {peak:,.0f} MB")
+    nodes = len(json.loads((spark_target / "run_results.json").read_text())["results"])
+    return {"scale": scale, "rows": rows, "steps": steps, "runs": runs, "nodes": nodes}
+
+
+def render_engines(result: dict[str, object]) -> str:
+    lines = [
+        "| scale | raw rows | engine | step | median s | rows/s | peak MB | runs (s) |",
+        "| ---: | ---: | --- | --- | ---: | ---: | ---: | --- |",
+    ]
+    rows = result["rows"]
+    for engine, step in result["steps"].items():  # type: ignore[attr-defined]
+        lines.append(
+            f"| {result['scale']:g} | {rows:,} | {engine} | {step.name} | {step.median_s:.1f} | "
+            f"{rows / step.median_s:,.0f} | {step.median_mb:,.0f} | "
+            f"{', '.join(f'{s:.0f}' for s in step.seconds)} |"
+        )
+    return "\n".join(lines)
+
+
+def _section(text: str, heading: str, ends: tuple[str, ...]) -> str:
+    """The part of ``text`` from ``heading`` to the first of ``ends`` after it ('' if absent)."""
+    if heading not in text:
+        return ""
+    start = text.index(heading)
+    stops = [text.index(end, start + 1) for end in ends if end in text[start + 1:]]
+    return text[start:min(stops)] if stops else text[start:]
 
 
 # ---------------------------------------------------------------------------
@@ -610,7 +679,10 @@ def render(results: list[dict[str, object]]) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tsqa.bench", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--scales", type=float, nargs="+", default=[50, 500])
+    parser.add_argument("--scales", type=float, nargs="*", default=[50, 500],
+                        help="DuckDB scales (none: only the --spark-scale comparison)")
+    parser.add_argument("--spark-scale", type=float, default=None,
+                        help="also build the whole project at this scale on DuckDB and on Spark (Java 17)")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--skip", nargs="*", default=[],
                         choices=["ingest-floor", "pandas-baseline", "gx-gate", "gated-build"],
@@ -631,6 +703,30 @@ def main(argv: list[str] | None = None) -> int:
             if "gated" not in step or args.gated_max_scale is None or scale <= args.gated_max_scale))
         for scale in args.scales
     ]
+    engines = bench_engines(args.spark_scale, args.runs, workdir) if args.spark_scale is not None else None
+    out = PROJECT_DIR / args.out
+    previous = out.read_text() if out.exists() else ""
+    if engines is not None:
+        spark_table = render_engines(engines)
+        print(spark_table)
+        spark_section = (
+            f"{SPARK_HEADING}\n\n"
+            f"Reproduce: `uv run python -m tsqa.bench --scales --spark-scale {args.spark_scale:g} --runs {args.runs}` "
+            f"(the whole project, {engines['nodes']} nodes, on the same landing folder; medians of {args.runs} runs, "
+            "alternating DuckDB and Spark, each build from nothing in a fresh process; peak MB: the largest "
+            "process of the step, for Spark its JVM; Spark local[TSQA_THREADS], Java 17).\n\n"
+            f"{spark_table}\n\n"
+        )
+    else:
+        spark_section = _section(previous, SPARK_HEADING, (ANALYSIS_HEADING,))
+    if not results:
+        # only the engine comparison ran: the rest of the file stays as it was
+        top = previous[:previous.index(SPARK_HEADING)] if SPARK_HEADING in previous else (
+            previous[:previous.index(ANALYSIS_HEADING)] if ANALYSIS_HEADING in previous else previous)
+        rest = previous[previous.index(ANALYSIS_HEADING):] if ANALYSIS_HEADING in previous else ""
+        out.write_text(top.rstrip("\n") + "\n\n" + spark_section + rest)
+        _log(f"wrote {args.out}")
+        return 0
     table = render(results)
     print(table)
     slowest = "\n".join(
@@ -649,9 +745,8 @@ def main(argv: list[str] | None = None) -> int:
         f"runs, each step in a fresh process, one after the other).\n\n"
         f"{table}\n\nWarehouse size:\n{sizes}\n\nSlowest models of the last full build:\n{slowest}\n"
     )
-    out = PROJECT_DIR / args.out
+    report += "\n" + spark_section if spark_section else ""
     # the hand-written reading of the numbers (from its heading on) is kept across runs
-    previous = out.read_text() if out.exists() else ""
     if ANALYSIS_HEADING in previous:
         report += "\n" + previous[previous.index(ANALYSIS_HEADING):]
     out.write_text(report)

@@ -29,8 +29,15 @@
     {#- Spark SQL has no lgamma: ln Gamma(x) for x > 0 by the Lanczos approximation
         (g = 7, 9 coefficients; error below 2e-15 absolute, or relative where |lgamma| > 1,
         against Python math.lgamma from 0.1 to 1e6). For
-        x < 0.5 the reflection ln(pi / |sin(pi x)|) - ln Gamma(1 - x). -#}
-    (case when ({{ x }}) < 0.5D then
+        x < 0.5 the reflection ln(pi / |sin(pi x)|) - ln Gamma(1 - x). At the integers 1 to
+        21, where Gamma(n) = (n - 1)! (factorial's range), ln of the exact factorial: 0 at
+        1 and 2 as DuckDB's lgamma (glibc), and glibc's own formula up to 7 (ln of the
+        product), so a chi-square p-value of even df (exp(-x/2 - lgamma(k + 1)) terms) is
+        the same double on both engines; the approximation gave ln Gamma(1) = 1e-16, a
+        last-bit difference. -#}
+    (case when ({{ x }}) = floor({{ x }}) and ({{ x }}) between 1 and 21 then
+        ln(cast(factorial(cast(({{ x }}) - 1 as int)) as double))
+    when ({{ x }}) < 0.5D then
         ln(pi() / abs(sin(pi() * ({{ x }})))) - {{ tsqa.spark__lanczos_lgamma('(1.0D - (' ~ x ~ '))') }}
     else {{ tsqa.spark__lanczos_lgamma(x) }} end)
 {%- endmacro %}
@@ -298,4 +305,20 @@
 {% macro spark__create_view_as(relation, sql) -%}
     {#- dbt-spark's, with decimal literals as DOUBLE (spark_double_literals) -#}
     {{ return(dbt.spark__create_view_as(relation, tsqa.spark_double_literals(sql))) }}
+{%- endmacro %}
+
+
+{% macro spark__get_test_sql(main_sql, fail_calc, warn_if, error_if, limit) -%}
+    {#- dbt's data/singular test query, with decimal literals as DOUBLE (spark_double_literals):
+        a test's reference arithmetic follows the same literal rule as the models it checks -#}
+    {{ return(dbt.default__get_test_sql(tsqa.spark_double_literals(main_sql), fail_calc, warn_if, error_if, limit)) }}
+{%- endmacro %}
+
+
+{% macro spark__get_unit_test_sql(main_sql, expected_fixture_sql, expected_column_names) -%}
+    {#- dbt's unit test query (the model on its fixtures, and the expected rows), with decimal
+        literals as DOUBLE (spark_double_literals), as the model is built -#}
+    {{ return(dbt.default__get_unit_test_sql(tsqa.spark_double_literals(main_sql),
+                                             tsqa.spark_double_literals(expected_fixture_sql),
+                                             expected_column_names)) }}
 {%- endmacro %}

@@ -6,11 +6,14 @@ plus the bad thing; the landing, staging and quarantine layers are built from it
 asserts the exact outcome: where each row went and with what reason, and that
 `quarantine.reconciliation` balances for every file of the folder.
 
-What only a real file can show (encodings, quoting, column counts, empty, header-only
-or unreadable files, Parquet drift, a header repeated further down) gets a folder and
-a build of its own. The row-level cases (a well-formed row with a wrong value) are dbt
-unit tests on the base models (models/staging/landing/base/_base__unit_tests.yml), and
-are checked end to end here too, each from its own file of one folder built once.
+What only a real file can show (encodings, quoting, column counts, empty or
+header-only files, Parquet drift, a header repeated further down) is a file of its own
+in one folder built once for the module (each case with its own ids, each test reading
+its own file's rows). The row-level cases (a well-formed row with a wrong value) are
+dbt unit tests on the base models (models/staging/landing/base/_base__unit_tests.yml),
+and are checked end to end here too, the same way, in a second folder built once. What
+changes the whole build (an unreadable file, a whole entity missing, a build without
+its tests) gets a folder and a build of its own.
 
 To keep the suite fast the reference seeds are loaded once per session into a
 template warehouse that each test copies; the full gated build (dbt + GX + publish)
@@ -69,22 +72,32 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return template.path
 
 
-@pytest.fixture
-def landing(tmp_path: Path) -> Landing:
-    """The minimal valid set; each test adds its bad drop."""
-    folder = Landing(tmp_path / "raw")
+def valid_set(root: Path) -> Landing:
+    """A landing folder <root>/raw holding the minimal valid set."""
+    folder = Landing(root / "raw")
     folder.drop("moderators", "moderators_2026-09-01", MODERATORS)
     folder.drop("moderation_decisions", "moderation_decisions_2026-10-01", [D1, D2])
     folder.drop("qa_audits", "qa_audits_2026-10-02", AUDITS)
     return folder
 
 
-@pytest.fixture
-def warehouse(tmp_path: Path, landing: Landing, seeded: Path) -> Warehouse:
-    built = Warehouse(tmp_path, landing, as_of=AS_OF)
+def seeded_warehouse(root: Path, landing: Landing, seeded: Path) -> Warehouse:
+    """A warehouse in <root> for the landing folder, starting as a copy of `seeded`."""
+    built = Warehouse(root, landing, as_of=AS_OF)
     built.path.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(seeded, built.path)
     return built
+
+
+@pytest.fixture
+def landing(tmp_path: Path) -> Landing:
+    """The minimal valid set; each test adds its bad drop."""
+    return valid_set(tmp_path)
+
+
+@pytest.fixture
+def warehouse(tmp_path: Path, landing: Landing, seeded: Path) -> Warehouse:
+    return seeded_warehouse(tmp_path, landing, seeded)
 
 
 def build_landing(warehouse: Warehouse) -> None:
@@ -123,59 +136,126 @@ VALID = {
 }
 
 
-def test_wrong_column_count(warehouse: Warehouse, landing: Landing) -> None:
-    landing.raw("moderation_decisions", "moderation_decisions_2026-10-03.csv", "\n".join([
+# ---------------------------------------------------------------------------
+# File-level bad input: one landing folder, built once for the module
+# ---------------------------------------------------------------------------
+# What only a real file can show, each case a file of its own (with ids of its own, so
+# that no case supersedes another's rows) in one folder beside the minimal valid set,
+# built once: each test reads its file's rows and reconciliation, and that every file
+# of the folder balances. (A whole entity missing and a file DuckDB cannot read change
+# the whole build: they keep builds of their own below.)
+
+FILE_LEVEL = {
+    "columns": "moderation_decisions_2026-10-03_columns.csv",
+    "quotes": "moderation_decisions_2026-10-03_quotes.csv",
+    "quotes_policy": "policy_changes_2026-10-01.csv",
+    "header": "moderation_decisions_2026-10-03_header.csv",
+    "misplaced": "escalations_2026-10-03.csv",
+    "encoding": "moderation_decisions_2026-10-03_encoding.csv",
+    "empty": "moderation_decisions_2026-10-03_empty.csv",
+    "header_only": "qa_audits_2026-10-03_header_only.csv",
+    "drift": "moderation_decisions_2026-10-03_drift.csv",
+    "drift_parquet": "moderation_decisions_2026-10-03_drift.parquet",
+}
+SWAPPED_HEADER = DECISION_HEADER.replace("content_id,user_id", "user_id,content_id")
+
+
+@pytest.fixture(scope="module")
+def file_level(tmp_path_factory: pytest.TempPathFactory, seeded: Path) -> tuple[Warehouse, Landing]:
+    """The minimal valid set plus one file per file-level case, built once (read only)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    root = tmp_path_factory.mktemp("file_level")
+    landing = valid_set(root)
+
+    def raw(case: str, content: bytes) -> None:
+        landing.raw(FILE_LEVEL[case].split("_20")[0], FILE_LEVEL[case], content)
+
+    raw("columns", "\n".join([
         DECISION_HEADER,
-        decision_line("D3"),
-        decision_line("D4") + ",extra",      # 12 fields
-        "D5,C5,U5,video_general",             # 4 fields
-        decision_line("D6"),
+        decision_line("W3"),
+        decision_line("W4") + ",extra",      # 12 fields
+        "W5,CW5,U5,video_general",            # 4 fields
+        decision_line("W6"),
     ]).encode() + b"\n")
-    build_landing(warehouse)
-
-    assert statuses(warehouse, "moderation_decisions", "decision_id")[2:] == [
-        ("moderation_decisions_2026-10-03.csv", 2, "D3", "current", None),
-        ("moderation_decisions_2026-10-03.csv", 3, None, "quarantined", "wrong_column_count"),
-        ("moderation_decisions_2026-10-03.csv", 4, None, "quarantined", "wrong_column_count"),
-        ("moderation_decisions_2026-10-03.csv", 5, "D6", "current", None),
-    ]
-    assert warehouse.query("select line, reason, file_format from quarantine.moderation_decisions order by line") == [
-        (3, "wrong_column_count", "csv"), (4, "wrong_column_count", "csv")]
-    assert assert_reconciled(warehouse, landing) == {
-        **VALID, ("moderation_decisions", "moderation_decisions_2026-10-03.csv"): (4, 2, 0, 2, 0)}
-
-
-def test_broken_quotes(warehouse: Warehouse, landing: Landing) -> None:
     # a value with text after its closing quote, then an unterminated quote that runs to
     # the end of the file (the parser swallows the line after it into the same malformed
     # record; each swallowed line is a data line of its own, raw_contract.md)
-    landing.raw("moderation_decisions", "moderation_decisions_2026-10-03.csv", "\n".join([
+    raw("quotes", "\n".join([
         DECISION_HEADER,
-        decision_line("D3", content_id='"C3"x'),
-        decision_line("D4"),
-        decision_line("D5", content_id='"C5'),
-        decision_line("D6"),
+        decision_line("B3", content_id='"CB3"x'),
+        decision_line("B4"),
+        decision_line("B5", content_id='"CB5'),
+        decision_line("B6"),
     ]).encode() + b"\n")
-    build_landing(warehouse)
+    raw("quotes_policy", b'policy_code,version,effective_at,change_type,summary\n'
+                         b'MS-01,v2,2026-10-01T00:00:00Z,clarification,"Clarified "nudity" examples\n')
+    # two files concatenated with `cat`, the second with user_id and content_id swapped
+    raw("header", (DECISION_HEADER + "\n" + decision_line("H3") + "\n" + SWAPPED_HEADER + "\n"
+                   + decision_line("H4", content_id="U-SECRET-4", user_id="CH4") + "\n"
+                   + decision_line("H5", content_id="U-SECRET-5", user_id="CH5") + "\n").encode())
+    raw("misplaced", ("escalation_id,created_at,source,severity,queue_code,request_id,status,resolved_at,"
+                      "mitigated_at,root_cause_code\n" + decision_line("H6", user_id="U-SECRET-6") + "\n").encode())
+    raw("encoding", (DECISION_HEADER + "\n" + decision_line("X3") + "\n").encode()
+        + decision_line("X4", market="F\xe9").encode("latin-1") + b"\n"
+        + (decision_line("X5") + "\n").encode())
+    raw("empty", b"")
+    landing.drop("qa_audits", FILE_LEVEL["header_only"].removesuffix(".csv"), [])
+    landing.drop("moderation_decisions", FILE_LEVEL["drift"].removesuffix(".csv"),
+                 [{**D2, "decision_id": "S3", "content_id": "CS3", "priority": "high"},
+                  {**D2, "decision_id": "S4", "content_id": "CS4", "priority": "low"}],
+                 columns=DECISION_HEADER.split(",") + ["priority"])
+    # Parquet is read by column name: a column the contract does not have is drift too
+    columns = DECISION_HEADER.split(",")
+    rows = [{**D2, "decision_id": "P5", "content_id": "CP5"}, {**D2, "decision_id": "P6", "content_id": "CP6"}]
+    table = {c: [None if r[c] is None else str(r[c]) for r in rows] for c in columns}
+    pq.write_table(pa.table({**table, "priority": ["high", "low"]}),
+                   landing.root / "moderation_decisions" / FILE_LEVEL["drift_parquet"])
 
-    assert statuses(warehouse, "moderation_decisions", "decision_id")[2:] == [
-        ("moderation_decisions_2026-10-03.csv", 2, None, "quarantined", "broken_quotes"),
-        ("moderation_decisions_2026-10-03.csv", 3, "D4", "current", None),
-        ("moderation_decisions_2026-10-03.csv", 4, None, "quarantined", "broken_quotes"),
-        ("moderation_decisions_2026-10-03.csv", 5, None, "quarantined", "broken_quotes"),
+    built = seeded_warehouse(root, landing, seeded)
+    build_landing(built)
+    return built, landing
+
+
+def reconciled_with_the_valid_set(warehouse: Warehouse, landing: Landing, entity: str, name: str) -> dict:
+    """`assert_reconciled`'s rows of the valid set's files and of one more file."""
+    found = assert_reconciled(warehouse, landing)
+    return {key: found.get(key) for key in (*VALID, (entity, name))}
+
+
+def test_wrong_column_count(file_level: tuple[Warehouse, Landing]) -> None:
+    warehouse, landing = file_level
+    name = FILE_LEVEL["columns"]
+    assert file_statuses(warehouse, "moderation_decisions", "decision_id", name) == [
+        (name, 2, "W3", "current", None),
+        (name, 3, None, "quarantined", "wrong_column_count"),
+        (name, 4, None, "quarantined", "wrong_column_count"),
+        (name, 5, "W6", "current", None),
     ]
-    assert assert_reconciled(warehouse, landing)[
-        ("moderation_decisions", "moderation_decisions_2026-10-03.csv")] == (4, 1, 0, 3, 0)
+    assert warehouse.query("select line, reason, file_format from quarantine.moderation_decisions "
+                           "where source_file = ? order by line", [name]) == [
+        (3, "wrong_column_count", "csv"), (4, "wrong_column_count", "csv")]
+    assert reconciled_with_the_valid_set(warehouse, landing, "moderation_decisions", name) == {
+        **VALID, ("moderation_decisions", name): (4, 2, 0, 2, 0)}
 
 
-def test_broken_quotes_keep_no_raw_line_whatever_the_entity(
-        warehouse: Warehouse, landing: Landing) -> None:
-    landing.raw("policy_changes", "policy_changes_2026-10-01.csv",
-                b'policy_code,version,effective_at,change_type,summary\n'
-                b'MS-01,v2,2026-10-01T00:00:00Z,clarification,"Clarified "nudity" examples\n')
-    build_landing(warehouse)
-    assert warehouse.query("select line, reason, raw_line from quarantine.policy_changes") == [
-        (2, "broken_quotes", None)]
+def test_broken_quotes(file_level: tuple[Warehouse, Landing]) -> None:
+    warehouse, landing = file_level
+    name = FILE_LEVEL["quotes"]
+    assert file_statuses(warehouse, "moderation_decisions", "decision_id", name) == [
+        (name, 2, None, "quarantined", "broken_quotes"),
+        (name, 3, "B4", "current", None),
+        (name, 4, None, "quarantined", "broken_quotes"),
+        (name, 5, None, "quarantined", "broken_quotes"),
+    ]
+    assert assert_reconciled(warehouse, landing)[("moderation_decisions", name)] == (4, 1, 0, 3, 0)
+
+
+def test_broken_quotes_keep_no_raw_line_whatever_the_entity(file_level: tuple[Warehouse, Landing]) -> None:
+    warehouse, landing = file_level
+    assert warehouse.query("select source_file, line, reason, raw_line from quarantine.policy_changes") == [
+        (FILE_LEVEL["quotes_policy"], 2, "broken_quotes", None)]
     assert_reconciled(warehouse, landing)
 
 
@@ -198,48 +278,77 @@ def _text_anywhere(warehouse: Warehouse, needle: str) -> list[str]:
 
 
 def test_a_header_repeated_further_down_or_a_misplaced_file_keeps_no_raw_id(
-        warehouse: Warehouse, landing: Landing) -> None:
+        file_level: tuple[Warehouse, Landing]) -> None:
     """Two files concatenated with `cat`, the second with user_id and content_id
     swapped in its header: from that header line on nothing is read under a column
     name (schema_mismatch, no values), so the user ids do not land in content_id. And
     a decisions line in a folder whose entity holds no personal data (escalations):
     its text is not kept either."""
-    swapped = DECISION_HEADER.replace("content_id,user_id", "user_id,content_id")
-    landing.raw("moderation_decisions", "moderation_decisions_2026-10-03.csv",
-                (DECISION_HEADER + "\n" + decision_line("D3") + "\n" + swapped + "\n"
-                 + decision_line("D4", content_id="U-SECRET-4", user_id="C4") + "\n"
-                 + decision_line("D5", content_id="U-SECRET-5", user_id="C5") + "\n").encode())
-    landing.raw("escalations", "escalations_2026-10-03.csv",
-                ("escalation_id,created_at,source,severity,queue_code,request_id,status,resolved_at,"
-                 "mitigated_at,root_cause_code\n" + decision_line("D6", user_id="U-SECRET-6") + "\n").encode())
-    build_landing(warehouse)
-    assert statuses(warehouse, "moderation_decisions", "decision_id")[2:] == [
-        ("moderation_decisions_2026-10-03.csv", 2, "D3", "current", None),
-        ("moderation_decisions_2026-10-03.csv", 3, None, "quarantined", "schema_mismatch"),
-        ("moderation_decisions_2026-10-03.csv", 4, None, "quarantined", "schema_mismatch"),
-        ("moderation_decisions_2026-10-03.csv", 5, None, "quarantined", "schema_mismatch"),
+    warehouse, landing = file_level
+    name = FILE_LEVEL["header"]
+    assert file_statuses(warehouse, "moderation_decisions", "decision_id", name) == [
+        (name, 2, "H3", "current", None),
+        (name, 3, None, "quarantined", "schema_mismatch"),
+        (name, 4, None, "quarantined", "schema_mismatch"),
+        (name, 5, None, "quarantined", "schema_mismatch"),
     ]
-    assert warehouse.query("select line, reason, raw_line from quarantine.escalations") == [
-        (2, "wrong_column_count", None)]
+    assert warehouse.query("select source_file, line, reason, raw_line from quarantine.escalations") == [
+        (FILE_LEVEL["misplaced"], 2, "wrong_column_count", None)]
     for secret in ("U-SECRET-4", "U-SECRET-5", "U-SECRET-6"):
         assert _text_anywhere(warehouse, secret) == [], secret
-    assert assert_reconciled(warehouse, landing)[
-        ("moderation_decisions", "moderation_decisions_2026-10-03.csv")] == (4, 1, 0, 3, 0)
+    assert assert_reconciled(warehouse, landing)[("moderation_decisions", name)] == (4, 1, 0, 3, 0)
 
 
-def test_invalid_utf8(warehouse: Warehouse, landing: Landing) -> None:
-    landing.raw("moderation_decisions", "moderation_decisions_2026-10-03.csv",
-                (DECISION_HEADER + "\n" + decision_line("D3") + "\n").encode()
-                + decision_line("D4", market="F\xe9").encode("latin-1") + b"\n"
-                + (decision_line("D5") + "\n").encode())
-    build_landing(warehouse)
-
-    assert statuses(warehouse, "moderation_decisions", "decision_id")[2:] == [
-        ("moderation_decisions_2026-10-03.csv", 2, "D3", "current", None),
-        ("moderation_decisions_2026-10-03.csv", 3, None, "quarantined", "bad_encoding"),
-        ("moderation_decisions_2026-10-03.csv", 4, "D5", "current", None),
+def test_invalid_utf8(file_level: tuple[Warehouse, Landing]) -> None:
+    warehouse, landing = file_level
+    name = FILE_LEVEL["encoding"]
+    assert file_statuses(warehouse, "moderation_decisions", "decision_id", name) == [
+        (name, 2, "X3", "current", None),
+        (name, 3, None, "quarantined", "bad_encoding"),
+        (name, 4, "X5", "current", None),
     ]
-    assert_reconciled(warehouse, landing)
+    assert assert_reconciled(warehouse, landing)[("moderation_decisions", name)] == (3, 2, 0, 1, 0)
+
+
+def test_empty_file(file_level: tuple[Warehouse, Landing]) -> None:
+    warehouse, landing = file_level
+    name = FILE_LEVEL["empty"]
+    assert reconciled_with_the_valid_set(warehouse, landing, "moderation_decisions", name) == {
+        **VALID, ("moderation_decisions", name): (0, 0, 0, 0, 0)}
+    assert file_statuses(warehouse, "moderation_decisions", "decision_id", name) == []
+
+
+def test_header_only_file(file_level: tuple[Warehouse, Landing]) -> None:
+    warehouse, landing = file_level
+    name = FILE_LEVEL["header_only"]
+    assert reconciled_with_the_valid_set(warehouse, landing, "qa_audits", name) == {
+        **VALID, ("qa_audits", name): (0, 0, 0, 0, 0)}
+    assert warehouse.scalar("select count(*) from quarantine.qa_audits") == 0
+
+
+def test_schema_drift_new_column(file_level: tuple[Warehouse, Landing]) -> None:
+    warehouse, landing = file_level
+    name = FILE_LEVEL["drift"]
+    assert file_statuses(warehouse, "moderation_decisions", "decision_id", name) == [
+        (name, 2, None, "quarantined", "schema_mismatch"),
+        (name, 3, None, "quarantined", "schema_mismatch"),
+    ]
+    assert assert_reconciled(warehouse, landing)[("moderation_decisions", name)] == (2, 0, 0, 2, 0)
+
+
+def test_schema_drift_new_column_in_parquet(file_level: tuple[Warehouse, Landing]) -> None:
+    """Parquet is read by column name: a drop with a column the contract does not have
+    is drift too, and all its rows are quarantined; the entity holds personal data, so
+    they keep no raw value (the file and row say where to look)."""
+    warehouse, landing = file_level
+    name = FILE_LEVEL["drift_parquet"]
+    assert file_statuses(warehouse, "moderation_decisions", "decision_id", name) == [
+        (name, 1, None, "quarantined", "schema_mismatch"),
+        (name, 2, None, "quarantined", "schema_mismatch"),
+    ]
+    assert warehouse.query("select line, raw_line from quarantine.moderation_decisions where source_file = ? "
+                           "order by line", [name]) == [(1, None), (2, None)]
+    assert assert_reconciled(warehouse, landing)[("moderation_decisions", name)] == (2, 0, 0, 2, 0)
 
 
 # ---------------------------------------------------------------------------
@@ -266,10 +375,7 @@ ROW_LEVEL = {
 def row_level(tmp_path_factory: pytest.TempPathFactory, seeded: Path) -> tuple[Warehouse, Landing]:
     """The minimal valid set plus one file per row-level case, built once (read only)."""
     root = tmp_path_factory.mktemp("row_level")
-    folder = Landing(root / "raw")
-    folder.drop("moderators", "moderators_2026-09-01", MODERATORS)
-    folder.drop("moderation_decisions", "moderation_decisions_2026-10-01", [D1, D2])
-    folder.drop("qa_audits", "qa_audits_2026-10-02", AUDITS)
+    folder = valid_set(root)
 
     def drop(case: str, rows: list[dict]) -> None:
         entity = "qa_audits" if case in ("enum", "orphan") else "moderation_decisions"
@@ -309,9 +415,7 @@ def row_level(tmp_path_factory: pytest.TempPathFactory, seeded: Path) -> tuple[W
         {"session_id": "S1", "session_date": "2026-10-03", "queue_code": "video_general", "item_id": "I1",
          "rater_id": "M1", "rater_role": "participant", "label": "approve"},
     ])
-    built = Warehouse(root, folder, as_of=AS_OF)
-    built.path.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(seeded, built.path)
+    built = seeded_warehouse(root, folder, seeded)
     build_landing(built)
     return built, folder
 
@@ -394,21 +498,6 @@ def test_conflicting_duplicate_ids(row_level: tuple[Warehouse, Landing]) -> None
     assert found[("calibration_ratings", "calibration_ratings_2026-10-03.csv")] == (2, 1, 0, 1, 0)
 
 
-def test_empty_file(warehouse: Warehouse, landing: Landing) -> None:
-    landing.raw("moderation_decisions", "moderation_decisions_2026-10-03.csv", b"")
-    build_landing(warehouse)
-    assert assert_reconciled(warehouse, landing) == {
-        **VALID, ("moderation_decisions", "moderation_decisions_2026-10-03.csv"): (0, 0, 0, 0, 0)}
-
-
-def test_header_only_file(warehouse: Warehouse, landing: Landing) -> None:
-    landing.drop("qa_audits", "qa_audits_2026-10-03", [])
-    build_landing(warehouse)
-    assert assert_reconciled(warehouse, landing) == {
-        **VALID, ("qa_audits", "qa_audits_2026-10-03.csv"): (0, 0, 0, 0, 0)}
-    assert warehouse.scalar("select count(*) from quarantine.qa_audits") == 0
-
-
 def test_unreadable_file(warehouse: Warehouse, landing: Landing) -> None:
     """A file DuckDB cannot read at all stops the build, naming the file; tests run
     as root (chmod does not stop reads), so the file is a Parquet drop cut short."""
@@ -430,42 +519,6 @@ def test_unreadable_file(warehouse: Warehouse, landing: Landing) -> None:
         f"{landing.root}/qa_audits/qa_audits_2026-10-06.parquet: is not a Parquet file (no PAR1 magic bytes at "
         "its start and end: truncated or another format)",
     ]
-
-
-def test_schema_drift_new_column(warehouse: Warehouse, landing: Landing) -> None:
-    landing.drop("moderation_decisions", "moderation_decisions_2026-10-03",
-                 [{**D2, "decision_id": "D3", "priority": "high"}, {**D2, "decision_id": "D4", "priority": "low"}],
-                 columns=DECISION_HEADER.split(",") + ["priority"])
-    build_landing(warehouse)
-
-    assert statuses(warehouse, "moderation_decisions", "decision_id")[2:] == [
-        ("moderation_decisions_2026-10-03.csv", 2, None, "quarantined", "schema_mismatch"),
-        ("moderation_decisions_2026-10-03.csv", 3, None, "quarantined", "schema_mismatch"),
-    ]
-    assert assert_reconciled(warehouse, landing)[
-        ("moderation_decisions", "moderation_decisions_2026-10-03.csv")] == (2, 0, 0, 2, 0)
-
-
-def test_schema_drift_new_column_in_parquet(warehouse: Warehouse, landing: Landing) -> None:
-    """Parquet is read by column name: a drop with a column the contract does not have
-    is drift too, and all its rows are quarantined; the entity holds personal data, so
-    they keep no raw value (the file and row say where to look)."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    columns = DECISION_HEADER.split(",")
-    rows = [{**D2, "decision_id": "D5"}, {**D2, "decision_id": "D6"}]
-    table = {c: [None if r[c] is None else str(r[c]) for r in rows] for c in columns}
-    path = landing.root / "moderation_decisions" / "moderation_decisions_2026-10-03.parquet"
-    pq.write_table(pa.table({**table, "priority": ["high", "low"]}), path)
-    build_landing(warehouse)
-
-    assert statuses(warehouse, "moderation_decisions", "decision_id")[2:] == [
-        ("moderation_decisions_2026-10-03.parquet", 1, None, "quarantined", "schema_mismatch"),
-        ("moderation_decisions_2026-10-03.parquet", 2, None, "quarantined", "schema_mismatch"),
-    ]
-    assert assert_reconciled(warehouse, landing)[
-        ("moderation_decisions", "moderation_decisions_2026-10-03.parquet")] == (2, 0, 0, 2, 0)
 
 
 def test_whole_entity_missing(warehouse: Warehouse, landing: Landing) -> None:

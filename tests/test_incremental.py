@@ -37,6 +37,9 @@ SCHEMAS = ("landing", "staging", "quarantine", "marts")
 #: bookkeeping that differs by design: when a row was decided, which runs happened
 SKIPPED_TABLES = ("tsqa_model_runs", "tsqa_build_marker", "validation_runs", "validation_failures")
 SKIPPED_COLUMNS = ("_staged_at",)
+#: every model and data test of the project; not its unit tests (they read no landing
+#: file, and run in the session's full builds: the sample warehouse, the gated builds)
+EVERY_MODEL_AND_TEST = ["--exclude-resource-type", "unit_test"]
 
 
 def _rows(folder: Path, entity: str) -> list[dict[str, str]]:
@@ -118,7 +121,7 @@ def test_incremental_build_equals_full_rebuild(tmp_path: Path) -> None:
     landing.drop("moderation_decisions", "moderation_decisions_2026-05-04_9", [late_decision])
     landing.drop("qa_audits", "qa_audits_2026-05-05_9", [late_audit])
     warehouse = Warehouse(tmp_path / "incremental", landing)
-    warehouse.build()
+    warehouse.build(extra=EVERY_MODEL_AND_TEST)
     assert warehouse.scalar(
         "select _reason from staging.base_landing__moderation_decisions where decision_id = 'D99999999'"
     ) == "orphan_reference"
@@ -143,10 +146,10 @@ def test_incremental_build_equals_full_rebuild(tmp_path: Path) -> None:
         "raised_at": f"{last_day}T01:00:00Z", "resolved_at": f"{last_day}T02:00:00Z", "outcome": "overturned",
         "final_action": "approve",
     }])
-    warehouse.build()
+    warehouse.build(extra=EVERY_MODEL_AND_TEST)
 
     rebuilt = Warehouse(tmp_path / "rebuilt", landing)
-    rebuilt.build()
+    rebuilt.build(extra=EVERY_MODEL_AND_TEST)
     assert _differences(warehouse.path, rebuilt.path) == []
 
     # the corrections took effect (so the equality above is not two equal mistakes)

@@ -711,7 +711,7 @@ def main(argv: list[str] | None = None) -> int:
         print(spark_table)
         spark_section = (
             f"{SPARK_HEADING}\n\n"
-            f"Reproduce: `uv run python -m tsqa.bench --scales --spark-scale {args.spark_scale:g} --runs {args.runs}` "
+            f"Reproduce: `make bench BENCH_ARGS=\"--scales --spark-scale {args.spark_scale:g} --runs {args.runs}\"` "
             f"(the whole project, {engines['nodes']} nodes, on the same landing folder; medians of {args.runs} runs, "
             "alternating DuckDB and Spark, each build from nothing in a fresh process; peak MB: the largest "
             "process of the step, for Spark its JVM; Spark local[TSQA_THREADS], Java 17).\n\n"

@@ -39,6 +39,7 @@ import argparse
 import json
 import os
 import platform
+import re
 import shutil
 import statistics
 import subprocess
@@ -298,12 +299,20 @@ def render_engines(result: dict[str, object]) -> str:
     return "\n".join(lines)
 
 
+def _at(text: str, heading: str, start: int = 0) -> int:
+    """Where ``heading`` starts a line of ``text`` (from ``start``; -1 if nowhere): a
+    heading, not the same words inside a deeper one (`### Apache Spark beside DuckDB
+    (...)` holds `## Apache Spark beside DuckDB`)."""
+    found = re.compile(r"(?m)^" + re.escape(heading)).search(text, start)
+    return found.start() if found else -1
+
+
 def _section(text: str, heading: str, ends: tuple[str, ...]) -> str:
     """The part of ``text`` from ``heading`` to the first of ``ends`` after it ('' if absent)."""
-    if heading not in text:
+    start = _at(text, heading)
+    if start < 0:
         return ""
-    start = text.index(heading)
-    stops = [text.index(end, start + 1) for end in ends if end in text[start + 1:]]
+    stops = [i for i in (_at(text, end, start + 1) for end in ends) if i >= 0]
     return text[start:min(stops)] if stops else text[start:]
 
 
@@ -721,9 +730,9 @@ def main(argv: list[str] | None = None) -> int:
         spark_section = _section(previous, SPARK_HEADING, (ANALYSIS_HEADING,))
     if not results:
         # only the engine comparison ran: the rest of the file stays as it was
-        top = previous[:previous.index(SPARK_HEADING)] if SPARK_HEADING in previous else (
-            previous[:previous.index(ANALYSIS_HEADING)] if ANALYSIS_HEADING in previous else previous)
-        rest = previous[previous.index(ANALYSIS_HEADING):] if ANALYSIS_HEADING in previous else ""
+        spark_at, analysis_at = _at(previous, SPARK_HEADING), _at(previous, ANALYSIS_HEADING)
+        top = previous[:spark_at] if spark_at >= 0 else (previous[:analysis_at] if analysis_at >= 0 else previous)
+        rest = previous[analysis_at:] if analysis_at >= 0 else ""
         out.write_text(top.rstrip("\n") + "\n\n" + spark_section + rest)
         _log(f"wrote {args.out}")
         return 0
@@ -747,8 +756,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     report += "\n" + spark_section if spark_section else ""
     # the hand-written reading of the numbers (from its heading on) is kept across runs
-    if ANALYSIS_HEADING in previous:
-        report += "\n" + previous[previous.index(ANALYSIS_HEADING):]
+    if _at(previous, ANALYSIS_HEADING) >= 0:
+        report += "\n" + previous[_at(previous, ANALYSIS_HEADING):]
     out.write_text(report)
     _log(f"wrote {args.out}")
     return 0

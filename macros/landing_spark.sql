@@ -249,7 +249,7 @@ parquet_rows as (
         {% if c not in parquet_columns -%}
         cast(null as string) as {{ c }},
         {%- elif drifted_parquet -%}
-        case when {{ spark_file_name() }} not in ({% for f in drifted_parquet %}{{ tsqa_literal(f.rsplit("/", 1)[1]) }}{{ ", " if not loop.last }}{% endfor %})
+        case when {{ spark_source_path() }} not in {{ tsqa_in_list(drifted_parquet) }}
             then cast({{ c }} as string) end as {{ c }},
         {%- else -%}
         cast({{ c }} as string) as {{ c }},
@@ -259,7 +259,7 @@ parquet_rows as (
         'parquet' as file_format,
         _metadata.row_index + 1 as line,
         {% if drifted_parquet -%}
-        case when {{ spark_file_name() }} in ({% for f in drifted_parquet %}{{ tsqa_literal(f.rsplit("/", 1)[1]) }}{{ ", " if not loop.last }}{% endfor %})
+        case when {{ spark_source_path() }} in {{ tsqa_in_list(drifted_parquet) }}
             then 'schema_mismatch' end as malformed_reason,
         {%- else -%}
         cast(null as string) as malformed_reason,

@@ -746,11 +746,11 @@ def main(argv: list[str] | None = None) -> int:
     report = (
         "# Benchmarks\n\n"
         f"Machine: {machine()}.\n\n"
-        f"Reproduce: `uv run python -m tsqa.bench --scales {' '.join(f'{s:g}' for s in args.scales)} "
+        f"Reproduce: `make bench BENCH_ARGS=\"--scales {' '.join(f'{s:g}' for s in args.scales)} "
         f"--runs {args.runs}"
         + (f" --gated-max-scale {args.gated_max_scale:g}" if args.gated_max_scale is not None else "")
         + (f" --skip {' '.join(args.skip)}" if args.skip else "")
-        + f"` (medians of {args.runs} runs; the ingest floor and the pandas baseline are measured in the same "
+        + f"\"` (medians of {args.runs} runs; the ingest floor and the pandas baseline are measured in the same "
         f"runs, each step in a fresh process, one after the other).\n\n"
         f"{table}\n\nWarehouse size:\n{sizes}\n\nSlowest models of the last full build:\n{slowest}\n"
     )

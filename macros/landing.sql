@@ -375,16 +375,34 @@ csv_anchors as (
     group by all
 ),
 
+-- files with a malformed record or a record spanning lines: only their rows need the
+-- anchors below (in every other file a row's physical line is its record's ordinal,
+-- which the formula below gives too; the two as-of joins cost a probe per row)
+csv_irregular_files as (
+    select filename from csv_anchors
+    union
+    select filename from csv_multiline
+),
+
 -- physical line of a parsed row: the line after the last malformed record before it,
 -- plus the lines of the parsed records in between (exact unless blank lines sit among
 -- parsed rows; malformed lines are always exact)
 csv_lines as (
     select
         csv_parsed.* exclude (lines_spanned),
+        csv_parsed.parsed_ordinal as line
+    from csv_parsed
+    anti join csv_irregular_files as irregular on csv_parsed.filename = irregular.filename
+    union all
+    select
+        csv_parsed.* exclude (lines_spanned),
         coalesce(anchors.next_line, 1)
         + csv_parsed.parsed_ordinal - 1 - coalesce(anchors.parsed_before, 0)
         + coalesce(multiline.extra_upto, 0) - coalesce(anchors.anchor_extra, 0) as line
-    from csv_parsed
+    from (
+        select * from csv_parsed
+        semi join csv_irregular_files as irregular on csv_parsed.filename = irregular.filename
+    ) as csv_parsed
     asof left join csv_anchors as anchors
         on csv_parsed.filename = anchors.filename
         and csv_parsed.parsed_ordinal > anchors.parsed_before
@@ -405,7 +423,9 @@ csv_headers as (
 ),
 
 -- a header line again further down (files concatenated with `cat`): every value of the
--- line is a contract column name. Its columns may be in another order (user_id and
+-- line is a contract column name (list_position: DuckDB plans `in (...)` and
+-- list_contains as a join per column over every row; this is a filter that stops at
+-- the first column that is no name). Its columns may be in another order (user_id and
 -- content_id swapped), so from that line to the end of the file nothing is read under
 -- a column name: the lines are schema_mismatch and keep no value
 csv_repeated_headers as (
@@ -416,7 +436,7 @@ csv_repeated_headers as (
     where
         line > 1
         {% for c in columns -%}
-        and lower(trim({{ c }})) in ({% for k in columns %}'{{ k }}'{{ ", " if not loop.last }}{% endfor %})
+        and list_position([{% for k in columns %}'{{ k }}'{{ ", " if not loop.last }}{% endfor %}], lower(trim({{ c }}))) is not null
         {% endfor %}
     group by filename
 ),
@@ -506,19 +526,33 @@ csv_rows_unchecked as (
     where rejects.line > 1 and trim(rejects.raw_line, ' ' || chr(9) || chr(13)) <> ''
 ),
 
+-- the last line of each file cut short (of the rows below: data lines after line 1)
+csv_truncated_last_lines as (
+    select
+        filename,
+        max(line) as last_line
+    from (
+        select filename, line from csv_lines where line > 1
+        union all
+        select filename, line from csv_reject_rows
+        where line > 1 and trim(raw_line, ' ' || chr(9) || chr(13)) <> ''
+    )
+    where filename in (select filename from csv_file_facts where truncated)
+    group by filename
+),
+
 csv_rows as (
     -- the last line of a file cut short is quarantined as `truncated` (a value may
     -- have lost its end: `39` cut to `3` still parses)
     select
         rows.* exclude (malformed_reason),
         case
-            when rows.malformed_reason is null and facts.truncated
-                and rows.line = max(rows.line) over (partition by rows.filename)
+            when rows.malformed_reason is null and rows.line = cut.last_line
                 then 'truncated'
             else rows.malformed_reason
         end as malformed_reason
     from csv_rows_unchecked as rows
-    left join csv_file_facts as facts on rows.filename = facts.filename
+    left join csv_truncated_last_lines as cut on rows.filename = cut.filename
 ),
 
 {% if parquet_files -%}

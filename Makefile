@@ -102,13 +102,13 @@ LINT_FILES = $(shell for f in $$(find models analyses -name '*.sql' | sort); do 
 lint: setup
 	$(RUN) sqlfluff lint --processes 2 $(LINT_FILES)
 
-# PYTEST_WORKERS=auto runs pytest on every core (pytest-xdist): a test file per worker, so
-# its module fixtures build once, the dearest files first (tests/conftest.py, DEAREST_FIRST;
-# --no-loadscope-reorder keeps that order), the workers sharing one sample warehouse.
-# Not the default until a whole run with it is seen green (its run of 2026-12-02 09:31,
-# on a machine shared with three Spark builds, had not finished by the deadline).
-# 0: one process; N: N workers.
-PYTEST_WORKERS ?= 0
+# pytest runs on up to 4 cores (pytest-xdist; PYTEST_WORKERS=0: one process, N: N workers):
+# a test file per worker, so its module fixtures build once, the dearest files first
+# (tests/conftest.py, DEAREST_FIRST; --no-loadscope-reorder keeps that order), the
+# workers sharing one sample warehouse (built by the first that needs it, under a file
+# lock). More than 4 gives nothing here: two files (the Spark parity test and the gated
+# builds of test_publish.py) are most of the time, and each worker holds a dbt server.
+PYTEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 1); [ $$n -gt 4 ] && n=4; echo $$n)
 pytest: setup browser java
 	$(RUN) pytest $(if $(filter 0,$(PYTEST_WORKERS)),,-n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder) \
 	    $(PYTEST_ARGS)

@@ -6,8 +6,10 @@
     - on-run-start of every dbt invocation on the file sets it to "not passed" (a copy
       of the published file, or a partial or failed build, is never publishable), with
       the SHA-256 of the invocation's run nonce (`build_nonce_sha256`; null without one);
-    - on-run-end of a whole `dbt build` (no --select/--exclude) sets it to "passed" when
-      every model, seed, snapshot and test succeeded (warnings allowed);
+    - on-run-end of a whole `dbt build` (no --select/--exclude; the unit tests alone may
+      be left out, see tsqa_whole_build) sets it to "passed" when every model, seed,
+      snapshot and test succeeded (warnings allowed), and records whether the unit tests
+      ran;
     - the gate's validation then records its run on the marker (publish.audit).
 
     The run nonce is a random value `tsqa build` makes for each gated build and hands to
@@ -28,15 +30,27 @@
 {%- endmacro %}
 
 
+{% macro tsqa_excluded_resource_types() -%}
+    {#- the resource types the invocation leaves out (--exclude-resource-type,
+        DBT_EXCLUDE_RESOURCE_TYPES), lower case -#}
+    {{ return((invocation_args_dict.get('exclude_resource_types') or []) | map('string') | map('lower') | list) }}
+{%- endmacro %}
+
+
 {% macro tsqa_whole_build() -%}
     {%- set args = invocation_args_dict -%}
     {#- whole: every node, every resource type, on the full data (a build that leaves out
         its tests, `--exclude-resource-type test` or DBT_EXCLUDE_RESOURCE_TYPES, or runs
-        on `--empty` / `--sample` data, is no evidence the warehouse passed) -#}
+        on `--empty` / `--sample` data, is no evidence the warehouse passed). The unit
+        tests alone may be left out: they read no warehouse data, so they prove the
+        project's code, not this build's data; the marker then says they did not run
+        (`unit_tests_ran`), and `tsqa publish` accepts that only for a gated incremental
+        build whose build state shows the same code and toolchain passed them
+        (tsqa/publish.py, check_publishable). -#}
     {{ return(flags.WHICH == 'build' and not args.get('select') and not args.get('exclude')
               and not args.get('selector') and not args.get('resource_types')
-              and not args.get('exclude_resource_types') and not args.get('empty')
-              and not args.get('sample')) }}
+              and (tsqa_excluded_resource_types() | reject('equalto', 'unit_test') | list | length) == 0
+              and not args.get('empty') and not args.get('sample')) }}
 {%- endmacro %}
 
 
@@ -65,6 +79,7 @@
         build_nonce_sha256 varchar
     );
     alter table {{ tsqa_marker_table() }} add column if not exists build_nonce_sha256 varchar;
+    alter table {{ tsqa_marker_table() }} add column if not exists unit_tests_ran boolean;
     create or replace table {{ tsqa_marker_table() }} as
     with kept as (
         select *
@@ -79,7 +94,8 @@
         command,
         validation_run_id,
         validation_passed,
-        build_nonce_sha256
+        build_nonce_sha256,
+        unit_tests_ran
     from kept
     union all
     select
@@ -90,7 +106,8 @@
         '{{ flags.WHICH }}' as command,
         null::varchar as validation_run_id,
         null::boolean as validation_passed,
-        sha256(getvariable('tsqa_build_nonce')) as build_nonce_sha256
+        sha256(getvariable('tsqa_build_nonce')) as build_nonce_sha256,
+        null::boolean as unit_tests_ran
     where not exists (select 1 from kept)
 {%- endmacro %}
 
@@ -114,7 +131,8 @@
     update {{ tsqa_marker_table() }}
     set
         build_passed = {{ "false" if failed else "true" }},
-        failed_nodes = {{ tsqa_literal(failed[:20] | join(", ")) if failed else "null" }}
+        failed_nodes = {{ tsqa_literal(failed[:20] | join(", ")) if failed else "null" }},
+        unit_tests_ran = {{ "false" if "unit_test" in tsqa_excluded_resource_types() else "true" }}
     where invocation_id = '{{ invocation_id }}'
     {%- endif -%}
 {%- endmacro %}

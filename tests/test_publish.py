@@ -284,10 +284,15 @@ def test_next_build_is_incremental_unless_a_landed_file_changed(gate: dict, tmp_
     d3 = {**D1, "decision_id": "D3", "content_id": "C3"}
     landing.drop("moderation_decisions", "moderation_decisions_2026-10-05", [d3])
     landing.drop("qa_audits", "qa_audits_2026-10-06", [{**AUDITS[0], "audit_id": "A3", "decision_id": "D3"}])
-    assert "dbt build (incremental: 2 new landing file(s))" in gated_build()
+    # the published build passed the unit tests on this code: the incremental build leaves
+    # them out (they read no warehouse data), its marker says so, and it is published
+    assert "dbt build (incremental: 2 new landing file(s)): models, data tests, unit tests passed on this " \
+           "code by the published build" in gated_build()
     with duckdb.connect(str(published), read_only=True) as con:
         assert con.execute("select count(*) from marts.fct_qa_audits").fetchone()[0] == 3
         assert con.execute("select count(*) from landing.landing__moderation_decisions").fetchone()[0] == 3
+    assert not publish.build_marker(published).unit_tests_ran
+    assert publish.read_unit_tested(published) == publish.unit_test_fingerprint(cfg)
 
     # the same bytes written again (a re-generated folder), or the folder copied byte for
     # byte elsewhere: the content is what was loaded, so no rebuild
@@ -305,11 +310,39 @@ def test_next_build_is_incremental_unless_a_landed_file_changed(gate: dict, tmp_
         False, "1 landed file(s) changed since they were loaded, e.g. "
                "moderation_decisions/moderation_decisions_2026-10-05.csv")
     assert "dbt build (full: 1 landed file(s) changed since they were loaded" in gated_build()
+    assert publish.build_marker(published).unit_tests_ran   # a full build runs them
     with duckdb.connect(str(published), read_only=True) as con:
         assert con.execute("select action from marts.fct_moderation_decisions where decision_id = 'D3'"
                            ).fetchone()[0] == "approve"
         assert con.execute("select count(*) from landing.landing__moderation_decisions").fetchone()[0] == 3
     assert publish.plan_build(cfg, published, full_refresh=True) == publish.BuildPlan(False, "full refresh asked for")
+
+
+def test_a_build_without_its_unit_tests_is_published_only_on_a_recorded_pass(gate: dict, tmp_path: Path) -> None:
+    """A gated incremental build may leave the dbt unit tests out (they read no warehouse
+    data) only because the builds it continues passed them on the same code and
+    toolchain: a marker saying they did not run is accepted only when the file's build
+    state records a pass on the fingerprint of the code now (issue 18)."""
+    copy = tmp_path / "w" / "tsqa.duckdb"
+    copy.parent.mkdir()
+    shutil.copyfile(gate["published"], copy)
+    marker = publish.build_marker(copy)
+    assert marker is not None and marker.unit_tests_ran and marker.nonce_sha256
+    now = publish.unit_test_fingerprint(gate["cfg"])
+    docs = tmp_path / "docs.html"
+    run_id = publish.check_publishable(copy, marker.nonce_sha256, docs, now)
+    with duckdb.connect(str(copy)) as con:
+        con.execute(f"update {publish.MARKER_TABLE} set unit_tests_ran = false")
+    assert publish.check_publishable(copy, marker.nonce_sha256, docs, now) == run_id   # the state records a pass
+    for recorded in (None, "0" * 64):
+        with duckdb.connect(str(copy)) as con:
+            con.execute(f"update {publish.STATE_TABLE} set unit_tested_fingerprint = ?", [recorded])
+        with pytest.raises(publish.GateError, match="left out the unit tests, and no build on this code"):
+            publish.check_publishable(copy, marker.nonce_sha256, docs, now)
+    # the gate fixture's build ran them, so its own record stands for any state
+    with duckdb.connect(str(copy)) as con:
+        con.execute(f"update {publish.MARKER_TABLE} set unit_tests_ran = true")
+    assert publish.check_publishable(copy, marker.nonce_sha256, docs, now) == run_id
 
 
 # ---------------------------------------------------------------------------

@@ -1,8 +1,9 @@
 """Write, audit, publish (validation.md): the gated build.
 
 ``build`` writes a *working* warehouse beside the published one
-(``Settings.working_path``), runs ``dbt build`` (every model, data test and unit test)
-into it, carries the validation history over, runs the Great Expectations checkpoints
+(``Settings.working_path``), runs ``dbt build`` (every model, data test and unit test;
+an incremental build leaves the unit tests out when the published builds passed them on
+the same code and toolchain, ``dbt_build_args``) into it, carries the validation history over, runs the Great Expectations checkpoints
 against it, and only if everything passed replaces the published file with it in one
 atomic rename (``os.replace``).
 
@@ -318,6 +319,9 @@ class BuildPlan:
     reason: str
     #: the landing files as the plan saw them (hashed), when it looked at them
     files: dict[str, LandedFile] | None = field(default=None, compare=False, repr=False)
+    #: an incremental build from a published file whose builds passed the unit tests on
+    #: this very code and toolchain (``unit_test_fingerprint``): they need not run again
+    unit_tests_passed: bool = field(default=False, compare=False)
 
 
 def project_fingerprint(cfg: Settings) -> str:
@@ -336,6 +340,26 @@ def project_fingerprint(cfg: Settings) -> str:
 
 #: Where a build records a verifier of the key it pseudonymised with.
 KEY_TABLE = "landing.tsqa_key_check"
+
+
+#: What else decides the unit tests' outcome besides the dbt project: the locked
+#: toolchain (dbt, DuckDB, Python packages) and the Python functions the models call.
+_UNIT_TEST_INPUTS = ("uv.lock", "tsqa/landing.py")
+
+
+def unit_test_fingerprint(cfg: Settings) -> str:
+    """SHA-256 of what the dbt unit tests' outcome depends on: the project (its models,
+    macros, seeds and the unit tests themselves, in models/), the locked toolchain, the
+    landing functions and the Python version. The unit tests read given rows, never the
+    warehouse's data, so on the same fingerprint they pass or fail alike."""
+    import platform
+
+    digest = hashlib.sha256(project_fingerprint(cfg).encode())
+    for name in _UNIT_TEST_INPUTS:
+        path = PROJECT_DIR / name
+        digest.update(name.encode() + b"\0" + (path.read_bytes() if path.is_file() else b"") + b"\0")
+    digest.update(f"python\0{platform.python_version()}".encode())
+    return digest.hexdigest()
 
 
 def key_verifier(key: str, nonce: bytes) -> str:
@@ -457,11 +481,16 @@ def landing_changes(before: Mapping[str, LandedFile], after: Mapping[str, Landed
     return moved
 
 
-def write_build_state(database: Path, fingerprint: str, files: Mapping[str, LandedFile]) -> None:
+def write_build_state(database: Path, fingerprint: str, files: Mapping[str, LandedFile],
+                      unit_tested: str | None = None) -> None:
+    """Record what the build was made from; ``unit_tested``: the ``unit_test_fingerprint``
+    on which the dbt unit tests passed in this build or, for an incremental build that
+    left them out, in the builds it continues (None when unknown)."""
     con = duckdb.connect(str(database))
     try:
-        con.execute(f"create or replace table {STATE_TABLE} (project_fingerprint varchar, landing_files json)")
-        con.execute(f"insert into {STATE_TABLE} values (?, ?)", [fingerprint, json.dumps(files)])
+        con.execute(f"create or replace table {STATE_TABLE} (project_fingerprint varchar, landing_files json, "
+                    "unit_tested_fingerprint varchar)")
+        con.execute(f"insert into {STATE_TABLE} values (?, ?, ?)", [fingerprint, json.dumps(files), unit_tested])
         con.execute("checkpoint")
     finally:
         con.close()
@@ -481,6 +510,20 @@ def read_build_state(database: Path) -> tuple[str, dict[str, Any]] | None:
     finally:
         con.close()
     return (row[0], json.loads(row[1])) if row else None
+
+
+def read_unit_tested(database: Path) -> str | None:
+    """The ``unit_test_fingerprint`` the build state of ``database`` records (None when
+    it has none: an older file, or a build that did not run its unit tests)."""
+    con = duckdb.connect(str(database), read_only=True)
+    try:
+        schema, table = STATE_TABLE.split(".")
+        has = con.execute("select count(*) from information_schema.columns where table_schema = ? and "
+                          "table_name = ? and column_name = 'unit_tested_fingerprint'", [schema, table]).fetchone()[0]
+        row = con.execute(f"select unit_tested_fingerprint from {STATE_TABLE}").fetchone() if has else None
+    finally:
+        con.close()
+    return row[0] if row else None
 
 
 def plan_build(cfg: Settings, published: Path, full_refresh: bool = False) -> BuildPlan:
@@ -510,7 +553,18 @@ def plan_build(cfg: Settings, published: Path, full_refresh: bool = False) -> Bu
         return BuildPlan(False, f"{len(changed)} landed file(s) changed since they were loaded, e.g. {changed[0]}",
                          present)
     new = len(present) - len(landed)
-    return BuildPlan(True, f"{new} new landing file(s)", present)
+    return BuildPlan(True, f"{new} new landing file(s)", present,
+                     unit_tests_passed=read_unit_tested(published) == unit_test_fingerprint(cfg))
+
+
+def dbt_build_args(plan: BuildPlan) -> list[str]:
+    """The gated build's `dbt build` arguments: everything, from nothing (full); from a
+    copy of the published file, the unit tests left out when the published builds
+    passed them on this code and toolchain (an incremental build from the same project
+    fingerprint: the unit tests read no warehouse data, so they would give the same)."""
+    if not plan.incremental:
+        return ["build", "--full-refresh"]
+    return ["build", *(["--exclude-resource-type", "unit_test"] if plan.unit_tests_passed else [])]
 
 
 # ---------------------------------------------------------------------------
@@ -606,6 +660,9 @@ class Marker:
     nonce_sha256: str | None
     #: the dbt command that wrote it (only `build` makes a publishable file)
     command: str | None = "build"
+    #: whether that build ran the dbt unit tests (a gated incremental build may leave
+    #: them out when the published builds passed them on the same code: check_publishable)
+    unit_tests_ran: bool = True
 
 
 def build_marker(database: Path) -> Marker | None:
@@ -617,27 +674,32 @@ def build_marker(database: Path) -> Marker | None:
         if not _has_table(con, MARKER_TABLE):
             return None
         schema, table = MARKER_TABLE.split(".")
-        has_nonce = con.execute("select count(*) from information_schema.columns where table_schema = ? and "
-                                "table_name = ? and column_name = 'build_nonce_sha256'", [schema, table]).fetchone()[0]
+        columns = {name for (name,) in con.execute(
+            "select column_name from information_schema.columns where table_schema = ? and table_name = ?",
+            [schema, table]).fetchall()}
         row = con.execute(f"select build_passed, validation_run_id, validation_passed, command, "
-                          f"{'build_nonce_sha256' if has_nonce else 'null'} from {MARKER_TABLE}").fetchone()
+                          f"{'build_nonce_sha256' if 'build_nonce_sha256' in columns else 'null'}, "
+                          f"{'unit_tests_ran' if 'unit_tests_ran' in columns else 'true'} "
+                          f"from {MARKER_TABLE}").fetchone()
         if row is None:
             return None
         if row[1] is not None and gx_validate.has_history(con):
             recorded = con.execute(f"select bool_and(success) from {gx_validate.MARTS_SCHEMA}.validation_runs "
                                    "where run_id = ?", [row[1]]).fetchone()[0]
-            return Marker(bool(row[0]), row[1], bool(row[2]) and bool(recorded), row[4], row[3])
-        return Marker(bool(row[0]), None, False, row[4], row[3])
+            return Marker(bool(row[0]), row[1], bool(row[2]) and bool(recorded), row[4], row[3], bool(row[5]))
+        return Marker(bool(row[0]), None, False, row[4], row[3], bool(row[5]))
     finally:
         con.close()
 
 
-def check_publishable(working: Path, nonce_sha256: str | None, docs: Path) -> str:
+def check_publishable(working: Path, nonce_sha256: str | None, docs: Path, unit_tested: str) -> str:
     """The validation run id of ``working`` if it may be published: its marker says its
     own whole `dbt build` passed and a validation run recorded after it passed, and the
     marker carries the run nonce of the gated build that made the file (any dbt command
     run on the file since, by hand or with a hand-set environment, writes a new marker
-    without it). Otherwise a GateError saying why; nothing is published."""
+    without it). A build that left out the unit tests passes only when the file's build
+    state records that they passed on ``unit_tested`` (the ``unit_test_fingerprint`` of
+    the code and toolchain now). Otherwise a GateError saying why; nothing is published."""
     try:
         marker = build_marker(working)
     except duckdb.Error as exc:
@@ -659,6 +721,10 @@ def check_publishable(working: Path, nonce_sha256: str | None, docs: Path) -> st
     if not marker.build_passed:
         raise GateError("publish", f"the dbt build of {working} failed or did not finish (a model or test "
                                    "failed); nothing was published. Fix the cause and run `tsqa build`")
+    if not marker.unit_tests_ran and read_unit_tested(working) != unit_tested:
+        raise GateError("publish", f"the dbt build of {working} left out the unit tests, and no build on this "
+                                   "code and toolchain is recorded as having passed them; nothing was "
+                                   "published. Fix: run `tsqa build --full-refresh`")
     if marker.validation_run_id is None:
         raise GateError("publish", f"{working} has not been validated since it was built: run "
                                    "`tsqa validate` first; nothing was published")
@@ -712,7 +778,7 @@ def publish_working(cfg: Settings, *, say: Say = print) -> Path:
         with _build_lock(working):
             if not working.exists():
                 raise GateError("publish", f"no working warehouse at {working}: run `tsqa build`")
-            run_id = check_publishable(working, read_run_file(working), docs)
+            run_id = check_publishable(working, read_run_file(working), docs, unit_test_fingerprint(cfg))
             if not key_unchanged(working, cfg.pii_salt):
                 raise GateError("publish", f"{working} was not built by `tsqa build` with the key now in "
                                            "TSQA_PII_SALT (a plain `dbt build` records no key check, and "
@@ -793,7 +859,9 @@ def build(cfg: Settings, *, target_path: Path | None = None, verbose: bool = Fal
 
         plan = plan_build(cfg, published, full_refresh)
         kind = "incremental" if plan.incremental else "full"
-        with steps.step(f"dbt build ({kind}: {plan.reason}): models, data tests, unit tests") as note:
+        unit_tests = ("unit tests passed on this code by the published build" if plan.unit_tests_passed
+                      else "unit tests")
+        with steps.step(f"dbt build ({kind}: {plan.reason}): models, data tests, {unit_tests}") as note:
             # Keep the last attempt's validation history (a failed run is history too),
             # then start from a copy of the published file (incremental) or from nothing.
             _remove_database(previous_attempt)
@@ -805,12 +873,12 @@ def build(cfg: Settings, *, target_path: Path | None = None, verbose: bool = Fal
             nonce = new_run_nonce()
             run_file(working).write_text(nonce_digest(nonce) + "\n", encoding="ascii")
             files = plan.files if plan.files is not None else landing_files(raw_dir, cfg.pii_salt)
-            fingerprint = project_fingerprint(cfg)
+            fingerprint, unit_fingerprint = project_fingerprint(cfg), unit_test_fingerprint(cfg)
             if plan.incremental:
                 shutil.copyfile(published, working)
                 _invalidate_marker(working)   # the copy's marker belongs to the published build
             try:
-                result = run_dbt(["build", *([] if plan.incremental else ["--full-refresh"])],
+                result = run_dbt(dbt_build_args(plan),
                                  env=_dbt_env(cfg, working, nonce), target_path=target, capture=not verbose,
                                  progress=say)
             except DbtError as exc:
@@ -832,7 +900,9 @@ def build(cfg: Settings, *, target_path: Path | None = None, verbose: bool = Fal
                     "Fix: let the upstream finish writing (write each drop under another name outside the "
                     "folder, then move it in), then run `tsqa build` again: the next build lands every file "
                     "as it is then."]))
-            write_build_state(working, fingerprint, files)
+            # the unit tests passed in this build (dbt stops the gate otherwise) or, left out,
+            # in the published builds on the same code and toolchain
+            write_build_state(working, fingerprint, files, unit_fingerprint)
             write_key_check(working, cfg.pii_salt)
             done = [line for line in (result.stdout or "").splitlines() if "Done. PASS=" in line]
             note.append(_ANSI.sub("", done[-1]).split("Done. ", 1)[-1] if done else "ok")
@@ -881,7 +951,7 @@ def build(cfg: Settings, *, target_path: Path | None = None, verbose: bool = Fal
         with steps.step("publish") as note:
             # the marker must still be this build's: a dbt command run on the working file
             # by anyone else since (whatever its environment) leaves one without the nonce
-            check_publishable(working, nonce_digest(nonce), docs / "index.html")
+            check_publishable(working, nonce_digest(nonce), docs / "index.html", unit_fingerprint)
             replace_atomically(working, published)
             run_file(working).unlink(missing_ok=True)
             os.replace(staged, dbt_docs)

@@ -103,7 +103,7 @@ landed as (
         on earlier._source_file = affected._source_file and earlier._line = affected._line
 ),
 {%- else -%}
-landed as (
+landed as {{ tsqa_not_materialized() }} (
     select * from {{ landing }}
 ),
 {%- endif %}

@@ -3,9 +3,10 @@
 ``build`` writes a *working* warehouse beside the published one
 (``Settings.working_path``), runs ``dbt build`` (every model, data test and unit test;
 an incremental build leaves the unit tests out when the published builds passed them on
-the same code and toolchain, ``dbt_build_args``) into it, carries the validation history over, runs the Great Expectations checkpoints
-against it, and only if everything passed replaces the published file with it in one
-atomic rename (``os.replace``).
+the same code and toolchain, ``dbt_build_args``) into it, carries the validation
+history over, runs the Great Expectations checkpoints against it, and only if
+everything passed replaces the published file with it in one atomic rename
+(``os.replace``).
 
 - The published file is never opened for writing. It is read (read-only) to copy its
   validation history into the working file, which the row-count checks compare

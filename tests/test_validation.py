@@ -475,3 +475,41 @@ def test_each_folded_mart_check_fails_on_bad_data(broken: str) -> None:
         sql, expected = MART_BREAKS[broken]
         con.execute(sql)
         assert failing() == (expected if isinstance(expected, list) else [expected])
+
+
+#: values for the privacy suite's value checks: spaces, tabs, empty words, emails
+PRIVACY_VALUES = [
+    "a b c d", "a b c", "  a b c  ", "a  b c", "a\tb c d", " a b c d ", "", " ", "   ", None, "word",
+    "jane.doe@example.com", "x @ y.io", "mail me: j@x.io today", "a@b", "A@B.CO", "50% off@sale",
+]
+
+
+@pytest.mark.parametrize("min_words", [1, 2, 3, 4, 5])
+def test_privacy_value_checks_count_as_the_plain_formulas(min_words: int) -> None:
+    """Issue 18: the privacy suite's email and free-text counts skip the regex and the
+    split on values that cannot match (no `@`, no space). They must count what the plain
+    formulas count: `regexp_matches` on every value, `len(string_split(trim(v), ' '))`."""
+    regex = v.Config.load().marts["privacy"]["email_regex"].replace("{{", "{").replace("}}", "}")
+    with duckdb.connect() as con:
+        con.execute("create table t (v varchar)")
+        con.executemany("insert into t values (?)", [[x] for x in PRIVACY_VALUES])
+        fast = con.execute(f"select {v.email_count('v', regex, '@')}, {v.sentence_count('v', min_words)} "
+                           "from t").fetchone()
+        plain = con.execute(f"select count(*) filter (where regexp_matches(v, {v.quote_literal(regex)})), "
+                            f"count(distinct v) filter (where len(string_split(trim(v), ' ')) >= {min_words}) "
+                            "from t").fetchone()
+    # worked by hand: the emails are jane.doe@example.com, j@x.io, A@B.CO; four values have
+    # 4+ words ("a  b c" is a, "", b, c), "a\tb c d" has 3 (a tab is not a space), and
+    # 16 distinct values, 9 of 2+ words, 8 of 3+
+    assert fast[0] == plain[0] == 3
+    assert fast[1] == plain[1] == {1: 16, 2: 9, 3: 8, 4: 4, 5: 0}[min_words]
+
+
+def test_the_email_prefilter_must_be_in_the_regex() -> None:
+    config = v.Config.load()
+    config.marts["privacy"]["email_must_contain"] = "#"
+    with duckdb.connect() as con:
+        con.execute("create schema marts")
+        con.execute("create table marts.m (v varchar)")
+        with pytest.raises(ValueError, match="email_must_contain '#' is not in email_regex"):
+            v.plan_privacy(v.Catalog.read(con, ["marts"]), config)

@@ -390,16 +390,18 @@ def test_reference_count_is_independent(tmp_path: Path) -> None:
 
 
 def test_data_line_count_matches_the_reference_on_random_files(tmp_path: Path) -> None:
-    """tsqa/landing.py's count (fast path without quotes, line by line with them) against
+    """tsqa/landing.py's count (fast path without quotes, numpy line by line with them) against
     the reference reader above, on random files mixing quoted multi-line values, blank
     lines, broken quotes, CRLF and a missing last line end."""
     import random
 
     from tsqa.landing import csv_facts, last_line_cut
 
-    pieces = ["a,b", "1,2", "", "  ", '3,"x', 'y"', '"q ""z""",4', "5,\"open", "6,7\r", "8,\"\"", "9,10"]
+    pieces = ["a,b", "1,2", "", "  ", '3,"x', 'y"', '"q ""z""",4', "5,\"open", "6,7\r", "8,\"\"", "9,10",
+              # blanks of every kind, and quotes at odd places (the numpy count, issue 18)
+              " \t", "\x0b", "\x0c\r", "\r", ' "', '""""', 'a"b"c"', ' 11,12', '"', '13,"\r']
     rng = random.Random(12)
-    for case in range(300):
+    for case in range(600):
         lines = ["h1,h2"] + [rng.choice(pieces) for _ in range(rng.randint(0, 12))]
         text = "\n".join(lines) + ("\n" if rng.random() < 0.8 else "")
         path = tmp_path / f"case{case}.csv"
@@ -408,6 +410,11 @@ def test_data_line_count_matches_the_reference_on_random_files(tmp_path: Path) -
         assert csv_facts(path)[0] == expected, text
         assert csv_facts(path, chunk_size=rng.randint(1, 40))[0] == expected, text   # the chunked fast path
         assert last_line_cut(str(path)) == csv_facts(path)[1], text
+    # blank lines met by the quote-free fast path at every chunk size: two and three empty
+    # lines in a row, lines of blanks, a CR alone (worked by hand: 3 data lines)
+    blanks = tmp_path / "blanks.csv"
+    blanks.write_bytes(b"h\n1\n\n\n2\n\n\n\n \n\t\n\r\n\x0b\n3\n")
+    assert {csv_facts(blanks, chunk_size=size)[0] for size in range(1, 30)} == {physical_data_lines(blanks)} == {3}
     # past the 16 MiB chunk: no quote before it (fast path), a quoted line break after it
     big = tmp_path / "big.csv"
     big.write_bytes(b"h\n" + b"1,2\n" * 5_000_000 + b"\n \n" + b'3,"x\ny"\n' + b"4,5\n" * 9 + b"4,5")

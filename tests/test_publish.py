@@ -95,6 +95,17 @@ def gate(tmp_path_factory: pytest.TempPathFactory) -> dict:
             "reader_saw": seen.split(), "reader_exit": reader.returncode}
 
 
+def dbt_docs_data(page: Path) -> tuple[dict, dict]:
+    """The manifest and catalog a static dbt docs page (`dbt docs generate --static`) holds."""
+    text = page.read_text(encoding="utf-8")
+    decoder = json.JSONDecoder()
+    manifest = decoder.raw_decode(text, text.index('{"metadata": {"dbt_schema_version": '
+                                                   '"https://schemas.getdbt.com/dbt/manifest/'))[0]
+    catalog = decoder.raw_decode(text, text.index('{"metadata": {"dbt_schema_version": '
+                                                  '"https://schemas.getdbt.com/dbt/catalog/'))[0]
+    return manifest, catalog
+
+
 def test_gated_build_publishes_while_a_reader_holds_the_previous_file(gate: dict) -> None:
     published: Path = gate["published"]
     outcome: publish.Outcome = gate["outcome"]
@@ -132,7 +143,12 @@ def test_gated_build_publishes_while_a_reader_holds_the_previous_file(gate: dict
     assert sum(bool(re.search(r"\(\d+\.\ds\)$", line)) for line in gate["lines"]) >= 8
     # the artefacts people open, written beside the publication
     assert outcome.dbt_docs == published.parent / "dbt_docs" / "index.html" and outcome.dbt_docs.exists()
-    assert "tsqa" in outcome.dbt_docs.read_text(encoding="utf-8")
+    # dbt docs show what was built: every model with the SQL the build ran, and the catalog
+    manifest, catalog = dbt_docs_data(outcome.dbt_docs)
+    models = {k: n for k, n in manifest["nodes"].items() if n["resource_type"] == "model"}
+    assert len(models) > 100 and all(n.get("compiled_code") for n in models.values())
+    assert '"marts"."mart_quality_daily"' in manifest["nodes"]["model.tsqa.mart_quality_monthly"]["compiled_code"]
+    assert "model.tsqa.fct_qa_audits" in catalog["nodes"]
     extracts = {p.name for p in outcome.extracts}
     assert {"fct_qa_audits.hyper", "mart_quality_monthly.hyper"} <= extracts
     assert all(p.exists() and p.parent == published.parent / "extracts" for p in outcome.extracts)

@@ -434,6 +434,38 @@ def test_great_expectations_is_imported_only_when_the_gate_runs() -> None:
     assert loaded.strip() == "[]"
 
 
+def test_the_gate_loads_great_expectations_while_dbt_builds(tmp_path: Path) -> None:
+    """Issue 18: the gated build imports GX (about 10 s) in a background thread while
+    dbt builds in its own process (tsqa.publish.build's dbt step). The block ends only
+    when the import has: the checkpoints find every module loaded, and the warnings
+    filters (which the import silences: global, not thread-safe) are as before."""
+    import subprocess
+    import sys
+
+    script = tmp_path / "load.py"
+    script.write_text(
+        "import sys, threading, time, warnings\n"
+        "from tsqa import validate\n"
+        "before = list(warnings.filters)\n"
+        "with validate.importing_gx_meanwhile():\n"
+        "    deadline = time.monotonic() + 120\n"
+        "    while 'great_expectations' not in sys.modules and time.monotonic() < deadline:\n"
+        "        time.sleep(0.01)\n"
+        "    print('started in the block', 'great_expectations' in sys.modules)\n"
+        "needed = ('great_expectations', 'great_expectations.expectations', "
+        "'great_expectations.core.run_identifier', 'great_expectations.data_context.types.base', "
+        "'duckdb_engine', 'sqlalchemy.pool')\n"
+        "print('loaded after the block', all(m in sys.modules for m in needed))\n"
+        "print('filters as before', warnings.filters == before)\n"
+        "print('threads left', [t.name for t in threading.enumerate() if t.name.startswith('tsqa')])\n",
+        encoding="utf-8")
+    # a script, not `python -c`: pyspark (imported by GX) ends a `-c` process on import
+    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, check=True,
+                         cwd=Path(v.__file__).parent.parent).stdout
+    assert out.splitlines() == ["started in the block True", "loaded after the block True",
+                                "filters as before True", "threads left []"]
+
+
 #: one way to break each folded column check of a mart, and the rule (label, column) that must fail
 MART_BREAKS = {
     "grain null": ("update marts.mart_x set x_id = null where n = 1", ("grain column x_id is never null", "x_id")),

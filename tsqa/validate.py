@@ -35,6 +35,7 @@ expectation), so Tableau can show data health next to the numbers.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import fnmatch
 import gc
@@ -44,11 +45,12 @@ import math
 import os
 import shutil
 import tempfile
+import threading
 import time
 import tomllib
 import uuid
 import warnings
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -914,21 +916,56 @@ def validate(
         gc.collect()
 
 
-def _run_gx(con: duckdb.DuckDBPyConnection, database: Path, plans: list[SuitePlan], config: Config,
-            data_docs_dir: Path, run_id: str, say: Progress) -> tuple[list[SuiteRun], list[Failure]]:
+def _import_gx() -> None:
+    """Import what the checkpoints use (about 10 s on 2 cores: GX pulls in pandas, scipy,
+    altair and pyspark), its import-time warnings silenced. A second call costs nothing."""
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
     # GX logs a warning per type check on DuckDB ("No sqlalchemy dialect found");
     # the report says what matters.
     logging.getLogger("great_expectations").setLevel(logging.ERROR)
-    started = time.monotonic()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        import duckdb_engine
-        import great_expectations as gx
-        from great_expectations import expectations as gxe
-        from great_expectations.core.run_identifier import RunIdentifier
-        from great_expectations.data_context.types.base import ProgressBarsConfig
-        from sqlalchemy.pool import StaticPool
+        import duckdb_engine  # noqa: F401
+        import great_expectations  # noqa: F401
+        from great_expectations import expectations  # noqa: F401
+        from great_expectations.core import run_identifier  # noqa: F401
+        from great_expectations.data_context.types import base  # noqa: F401
+        from sqlalchemy import pool  # noqa: F401
+
+
+@contextlib.contextmanager
+def importing_gx_meanwhile() -> Iterator[None]:
+    """Import Great Expectations in a background thread while the block runs (the gated
+    build's dbt step: dbt works in its own process, this one mostly waits), so the
+    checkpoints that follow find it loaded. The block's end waits for the import, so its
+    silencing of warnings (global state, not thread-safe) is over before anything else
+    of the caller's touches them. A failed import is left to the checkpoints' own import,
+    which raises it."""
+
+    def load() -> None:
+        try:
+            _import_gx()
+        except Exception:  # noqa: BLE001 - raised again, in the main thread, by _run_gx
+            pass
+
+    loader = threading.Thread(target=load, name="tsqa-import-gx", daemon=True)
+    loader.start()
+    try:
+        yield
+    finally:
+        loader.join()
+
+
+def _run_gx(con: duckdb.DuckDBPyConnection, database: Path, plans: list[SuitePlan], config: Config,
+            data_docs_dir: Path, run_id: str, say: Progress) -> tuple[list[SuiteRun], list[Failure]]:
+    started = time.monotonic()
+    _import_gx()
+    import duckdb_engine
+    import great_expectations as gx
+    from great_expectations import expectations as gxe
+    from great_expectations.core.run_identifier import RunIdentifier
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+    from sqlalchemy.pool import StaticPool
     say(f"  loaded Great Expectations ({time.monotonic() - started:.1f}s)")
 
     data_docs_dir.mkdir(parents=True, exist_ok=True)

@@ -879,7 +879,7 @@ def build(cfg: Settings, *, target_path: Path | None = None, verbose: bool = Fal
                 shutil.copyfile(published, working)
                 _invalidate_marker(working)   # the copy's marker belongs to the published build
             try:
-                # the checkpoints' imports (about 10 s) load meanwhile, on the core dbt leaves idle
+                # the checkpoints' imports (about 10 s of one core) load meanwhile, beside dbt's process
                 with gx_validate.importing_gx_meanwhile():
                     result = run_dbt(dbt_build_args(plan),
                                      env=_dbt_env(cfg, working, nonce), target_path=target, capture=not verbose,

@@ -916,21 +916,24 @@ def validate(
         gc.collect()
 
 
-def _import_gx() -> None:
+def _import_gx() -> tuple[Any, ...]:
     """Import what the checkpoints use (about 10 s on 2 cores: GX pulls in pandas, scipy,
-    altair and pyspark), its import-time warnings silenced. A second call costs nothing."""
+    altair and pyspark), its import-time warnings silenced; a second call costs nothing.
+    Returns (duckdb_engine, great_expectations, its expectations module, RunIdentifier,
+    ProgressBarsConfig, SQLAlchemy's StaticPool): the one list of what ``_run_gx`` uses."""
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
     # GX logs a warning per type check on DuckDB ("No sqlalchemy dialect found");
     # the report says what matters.
     logging.getLogger("great_expectations").setLevel(logging.ERROR)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        import duckdb_engine  # noqa: F401
-        import great_expectations  # noqa: F401
-        from great_expectations import expectations  # noqa: F401
-        from great_expectations.core import run_identifier  # noqa: F401
-        from great_expectations.data_context.types import base  # noqa: F401
-        from sqlalchemy import pool  # noqa: F401
+        import duckdb_engine
+        import great_expectations as gx
+        from great_expectations import expectations as gxe
+        from great_expectations.core.run_identifier import RunIdentifier
+        from great_expectations.data_context.types.base import ProgressBarsConfig
+        from sqlalchemy.pool import StaticPool
+    return duckdb_engine, gx, gxe, RunIdentifier, ProgressBarsConfig, StaticPool
 
 
 @contextlib.contextmanager
@@ -959,13 +962,7 @@ def importing_gx_meanwhile() -> Iterator[None]:
 def _run_gx(con: duckdb.DuckDBPyConnection, database: Path, plans: list[SuitePlan], config: Config,
             data_docs_dir: Path, run_id: str, say: Progress) -> tuple[list[SuiteRun], list[Failure]]:
     started = time.monotonic()
-    _import_gx()
-    import duckdb_engine
-    import great_expectations as gx
-    from great_expectations import expectations as gxe
-    from great_expectations.core.run_identifier import RunIdentifier
-    from great_expectations.data_context.types.base import ProgressBarsConfig
-    from sqlalchemy.pool import StaticPool
+    duckdb_engine, gx, gxe, RunIdentifier, ProgressBarsConfig, StaticPool = _import_gx()
     say(f"  loaded Great Expectations ({time.monotonic() - started:.1f}s)")
 
     data_docs_dir.mkdir(parents=True, exist_ok=True)

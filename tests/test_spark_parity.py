@@ -217,8 +217,24 @@ def spark(spark_started: tuple[subprocess.Popen[bytes], Path]) -> Path:
     process, folder = spark_started
     returncode = process.wait(timeout=3600)
     output = (folder / "spark-build.out").read_text(errors="replace")
-    assert returncode == 0, output[-9000:]
+    assert returncode == 0, why_spark_failed(output)
     return folder
+
+
+#: What marks a line of a Spark build's output that says why it failed: Spark's and dbt's
+#: errors, a JVM out of memory or signalled, and dbt's summary line.
+CAUSES = ("OutOfMemoryError", "SparkUncaughtExceptionHandler", "RECEIVED SIGNAL", " ERROR ", "FAIL ",
+          "Spark's JVM stopped", "Done. PASS=")
+
+
+def why_spark_failed(output: str, tail: int = 6000) -> str:
+    """The lines that say why (at most 40, in order), then the output's last characters: a
+    JVM that died halfway leaves a tail of "SparkContext was shut down" stack traces, and
+    the reason thousands of lines above them (CI's log showed only the tail)."""
+    causes = [line for line in output.splitlines() if any(c in line for c in CAUSES)
+              and not line.startswith("\tat ")                # a stack frame
+              and "ERROR CodeGenerator" not in line][:40]   # Spark falls back from codegen: harmless
+    return "\n".join(["causes:", *causes, "", "last lines:", output[-tail:]])
 
 
 def spark_tables(spark: Path) -> dict[str, Path]:
@@ -416,3 +432,31 @@ def test_spark_pseudonym_is_the_duckdb_pseudonym(value: str, monkeypatch: pytest
     ours = con.execute("select left(sha256(getvariable('tsqa_pii_salt') || '|' || ?), 32)", [value]).fetchone()[0]
     assert pseudonym(value) == ours
     assert pseudonym(None) is None
+
+
+def test_a_failed_spark_build_is_reported_by_its_cause() -> None:
+    """CI kept only the last 9,000 characters of a Spark build that died halfway: stack
+    traces of "SparkContext was shut down", and not why. The failure message leads with
+    the lines that say why, from wherever they are in the output (shaped as Spark 4.3
+    and dbt print them; a real build that ran out of heap at 800m printed these)."""
+    from tsqa.spark import JVM_STOPPED
+
+    output = "\n".join([
+        "\x1b[0m05:46:17  235 of 761 START sql table model intermediate.int_x ....... [RUN]",
+        "26/12/03 05:46:20 ERROR CodeGenerator: Failed to compile the generated Java code.",
+        "26/12/03 05:46:39 ERROR FileFormatWriter: Aborting job 6371c4d0.",
+        "java.lang.OutOfMemoryError: Java heap space",
+        "\tat java.base/java.util.Arrays.copyOf(Arrays.java:3537)",
+        "\tat org.apache.spark.sql.errors.QueryExecutionErrors$.aggregateOutOfMemoryError(QueryExecutionErrors.scala)",
+        *["\tat org.apache.spark.SparkContext.stop(SparkContext.scala:2360)"] * 2000,
+        "\x1b[0m05:50:55  Done. PASS=532 WARN=0 ERROR=4 SKIP=181 NO-OP=3 TOTAL=720",
+        JVM_STOPPED,
+    ])
+    message = why_spark_failed(output)
+    causes = message.split("\n\nlast lines:")[0].splitlines()[1:]
+    assert causes == ["26/12/03 05:46:39 ERROR FileFormatWriter: Aborting job 6371c4d0.",
+                      "java.lang.OutOfMemoryError: Java heap space",
+                      "\x1b[0m05:50:55  Done. PASS=532 WARN=0 ERROR=4 SKIP=181 NO-OP=3 TOTAL=720",
+                      JVM_STOPPED]
+    assert "Java heap space" not in output[-9000:]   # the old message (the tail) lacked it
+    assert message.endswith(output[-6000:])

@@ -208,8 +208,31 @@ def build(dbt_args: list[str], target_path: Path = DEFAULT_TARGET, quiet: bool =
               f"(dbt artefacts and logs in {target_path})", flush=True)
     if result.exception is not None and not quiet:
         print(f"dbt stopped: {result.exception}", file=sys.stderr)
+    if not result.success and not jvm_alive(spark):
+        # every later statement failed with "SparkContext was shut down": say why once
+        print(JVM_STOPPED, file=sys.stderr, flush=True)
+        return 1
     if export_to is not None:
+        if not result.success:
+            print(f"not exported to {export_to}: the build failed", file=sys.stderr, flush=True)
+            return 1
         tables = export(spark, Path(export_to))
         if not quiet:
             print(f"exported {len(tables)} tables and views as Parquet to {export_to}", flush=True)
     return 0 if result.success else 1
+
+
+#: What a build says when Spark's JVM stopped under it (tests/test_spark_parity.py reads it).
+JVM_STOPPED = (
+    "Spark's JVM stopped during the build, so every statement after it failed. The first ERROR "
+    "line above says why; java.lang.OutOfMemoryError means the driver's heap was too small: "
+    "fix: raise TSQA_SPARK_DRIVER_MEMORY (profiles.yml, target spark; default 2g)")
+
+
+def jvm_alive(spark: Any) -> bool:
+    """Whether the session's JVM still answers (an OutOfMemoryError outside a task, or a
+    signal, makes Spark shut its context down and the JVM exit)."""
+    try:
+        return not spark.sparkContext._jsc.sc().isStopped()
+    except Exception:  # py4j: the gateway is gone
+        return False

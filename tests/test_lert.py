@@ -245,8 +245,9 @@ def test_escalations_weekly_hand_numbers(lert_hand: Warehouse) -> None:
         "mitigate_p50_hours, with_root_cause from marts.mart_escalations_weekly")}
     # Weeks 06-01 and 06-08 (the as-of week) for both slices that occur, quiet weeks included.
     assert rows == {
-        ("2026-06-01", "media"): (3, 1, 2, 24.0, 7.0, 1),
-        ("2026-06-08", "media"): (0, 1, 1, 120.0, None, 0),
+        # mitigate p50 by week of resolution (metrics.md): E1's 2 h, E2's 12 h
+        ("2026-06-01", "media"): (3, 1, 2, 24.0, 2.0, 1),
+        ("2026-06-08", "media"): (0, 1, 1, 120.0, 12.0, 0),
         ("2026-06-01", "internal"): (0, 0, 0, None, None, 0),
         ("2026-06-08", "internal"): (1, 0, 1, None, None, 0),
     }
@@ -460,9 +461,11 @@ def test_escalations_weekly_matches_independent_counts(sample_warehouse: Warehou
             len(created), len(resolved), len(mitigated), len(backlog), int(created["root_cause_code"].notna().sum()))
         for column, frame, hours, q in (("resolve_p50_hours", resolved, "to_resolve", 50),
                                         ("resolve_p90_hours", resolved, "to_resolve", 90),
-                                        ("mitigate_p50_hours", mitigated, "to_mitigate", 50),
-                                        ("mitigate_p90_hours", mitigated, "to_mitigate", 90)):
-            expected = np.percentile(frame[hours].to_numpy(), q) if len(frame) else None
+                                        # metrics.md: both "by week of resolution"
+                                        ("mitigate_p50_hours", resolved, "to_mitigate", 50),
+                                        ("mitigate_p90_hours", resolved, "to_mitigate", 90)):
+            values = frame[hours].dropna().to_numpy()
+            expected = np.percentile(values, q) if len(values) else None
             assert _close(row[column], expected), (column, row.to_dict())
 
 

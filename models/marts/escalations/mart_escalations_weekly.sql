@@ -11,7 +11,10 @@
 --                    (so "created on or before the week's end" = created_at < week_end,
 --                    "resolved by it" = resolved_at < week_end; mitigated counts as open)
 --   resolve p50/p90  exact linear percentiles of hours_to_resolve over the week's resolved
---   mitigate p50/p90 the same for hours_to_mitigate over the week's mitigated
+--   mitigate p50/p90 of hours_to_mitigate over the same escalations, the week's resolved
+--                    (metrics.md: both "by week of resolution"); those resolved without a
+--                    mitigation step have no hours_to_mitigate and are left out, and one
+--                    mitigated but not resolved yet waits for the week it is resolved in
 --   with_root_cause  escalations created in the week with a root_cause_code (a count);
 --                    with_root_cause_share = with_root_cause / created
 with
@@ -78,7 +81,10 @@ resolved_weekly as (
         severity,
         count(*) as resolved,
         percentile_cont(0.5) within group (order by hours_to_resolve) as resolve_p50_hours,
-        percentile_cont(0.9) within group (order by hours_to_resolve) as resolve_p90_hours
+        percentile_cont(0.9) within group (order by hours_to_resolve) as resolve_p90_hours,
+        -- an aggregate skips nulls: the resolved escalations that were never mitigated
+        percentile_cont(0.5) within group (order by hours_to_mitigate) as mitigate_p50_hours,
+        percentile_cont(0.9) within group (order by hours_to_mitigate) as mitigate_p90_hours
     from escalations
     where resolved_at is not null
     group by all
@@ -89,9 +95,7 @@ mitigated_weekly as (
         cast(date_trunc('week', mitigated_at) as date) as week_start,
         source,
         severity,
-        count(*) as mitigated,
-        percentile_cont(0.5) within group (order by hours_to_mitigate) as mitigate_p50_hours,
-        percentile_cont(0.9) within group (order by hours_to_mitigate) as mitigate_p90_hours
+        count(*) as mitigated
     from escalations
     where mitigated_at is not null
     group by all
@@ -123,8 +127,8 @@ select
     coalesce(resolved_weekly.resolved, 0) as resolved,
     coalesce(mitigated_weekly.mitigated, 0) as mitigated,
     backlog.open_at_week_end,
-    cast(mitigated_weekly.mitigate_p50_hours as double) as mitigate_p50_hours,
-    cast(mitigated_weekly.mitigate_p90_hours as double) as mitigate_p90_hours,
+    cast(resolved_weekly.mitigate_p50_hours as double) as mitigate_p50_hours,
+    cast(resolved_weekly.mitigate_p90_hours as double) as mitigate_p90_hours,
     cast(resolved_weekly.resolve_p50_hours as double) as resolve_p50_hours,
     cast(resolved_weekly.resolve_p90_hours as double) as resolve_p90_hours,
     coalesce(created_weekly.with_root_cause, 0) as with_root_cause,
